@@ -1,0 +1,92 @@
+using CityBrain.Domain.Common;
+
+namespace CityBrain.Domain.HealthCodes;
+
+/// <summary>The outcome of the rules for one resident.</summary>
+/// <param name="Colour">the code's colour</param>
+/// <param name="RuleMask">bit i set: rule i of the rule set decided the colour</param>
+/// <param name="NextChange">when the colour can next change by itself (a release), or null</param>
+public readonly record struct CodeDecision(Colour Colour, ulong RuleMask, DateTimeOffset? NextChange);
+
+/// <summary>
+/// Applies a compiled rule set to facts. Pure and deterministic: the time comes in as an argument.
+/// The colour is the most restrictive of the rules that hold and are not released; the reasons are those rules;
+/// the next change is when the last of them releases (null if one of them never releases by itself).
+/// </summary>
+public sealed class HealthCodeEngine(RuleSet rules, CityCalendar calendar)
+{
+    public RuleSet Rules { get; } = rules;
+    public CityCalendar Calendar { get; } = calendar;
+
+    /// <summary>Bit in <see cref="CodeDecision.RuleMask"/> meaning an official set the colour by hand.</summary>
+    public const ulong OverrideBit = 1UL << 63;
+
+    public CodeDecision Evaluate(HealthFacts f)
+    {
+        if (f.OverrideColour is { } ov && f.OverrideUntil > f.Now.ToUnixTimeSeconds())
+        {
+            return new CodeDecision(ov, OverrideBit, DateTimeOffset.FromUnixTimeSeconds(f.OverrideUntil));
+        }
+        var compiled = Rules.Compiled;
+        var colour = Colour.Green;
+        ulong mask = 0;
+        var releaseDay = int.MinValue; // latest release among the rules of the winning colour
+        var neverReleases = false;
+        for (var i = 0; i < compiled.Length; i++)
+        {
+            var rule = compiled[i];
+            if (!rule.When.EvaluateTruthy(f))
+            {
+                continue;
+            }
+            var ruleRelease = int.MaxValue; // day on which this rule stops applying; MaxValue = never by itself
+            if (rule.NormalCheckins is { } n || rule.Days is not null)
+            {
+                var since = rule.After?.Invoke(f);
+                var eventDay = since is { } s ? f.Today - s : HealthFacts.NoDay;
+                if (rule.NormalCheckins is { } need)
+                {
+                    var have = f.NormalStreakAfter(eventDay);
+                    if (have >= need)
+                    {
+                        continue;
+                    }
+                    // Released on the day the need-th normal check-in is made, if the run goes on.
+                    ruleRelease = f.Today + (need - have) - (f.StreakLastDay == f.Today ? 0 : 1);
+                    ruleRelease = Math.Max(ruleRelease, f.Today);
+                }
+                if (rule.Days is { } days && since is not null)
+                {
+                    if (since.Value >= days)
+                    {
+                        continue;
+                    }
+                    ruleRelease = Math.Min(ruleRelease, eventDay + days);
+                }
+            }
+            if (rule.Colour > colour)
+            {
+                colour = rule.Colour;
+                mask = 0;
+                releaseDay = int.MinValue;
+                neverReleases = false;
+            }
+            if (rule.Colour == colour)
+            {
+                mask |= 1UL << i;
+                if (ruleRelease == int.MaxValue)
+                {
+                    neverReleases = true;
+                }
+                else if (ruleRelease > releaseDay)
+                {
+                    releaseDay = ruleRelease;
+                }
+            }
+        }
+        DateTimeOffset? next = colour == Colour.Green || neverReleases || releaseDay == int.MinValue
+            ? null
+            : Calendar.StartOfDay(releaseDay);
+        return new CodeDecision(colour, mask, next);
+    }
+}

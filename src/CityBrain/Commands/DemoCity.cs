@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text;
+using CityBrain.Data.Identity;
+using CityBrain.Domain.Identity;
+using CityBrain.Features.HealthCodes;
+
+namespace CityBrain.Commands;
+
+/// <summary>
+/// A realistic synthetic city for the demo: residents in real Hangzhou and Zhejiang counties, the health lists of an
+/// outbreak (a few confirmed cases, their close and secondary contacts, inbound travellers), declarations with
+/// symptoms and travel, risk grades for Wuhan and Wenzhou, and staff and resident logins. Fed through the same
+/// importers an official uses, so the demo exercises the real paths. Seeded once; deterministic (seed 2020).
+/// </summary>
+public static class DemoCity
+{
+    public const string Password = "citybrain-demo";
+
+    private static readonly string[] Counties =
+    [
+        "330102", "330105", "330106", "330108", "330109", "330110", "330111", "330112", "330122", "330127", "330182", // Hangzhou
+        "330203", "330205", "330212", // Ningbo
+        "330302", "330303", "330304", // Wenzhou
+        "330402", "330502", "330602", "330702", "330782", "330802", "330902", "331002", "331102",
+    ];
+
+    private static readonly string[] Surnames = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "潘", "袁", "蔡", "蒋", "余", "于", "杜", "叶", "程", "魏", "苏", "吕", "丁", "任", "沈", "姚"];
+    private static readonly string[] Given = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "红", "玉兰", "志强", "晓东", "海燕", "佳怡", "子涵", "浩然", "雨桐", "一诺"];
+
+    public sealed record Login(string Username, string Role, string Note);
+
+    public static IReadOnlyList<Login> Logins { get; private set; } = [];
+
+    public static async Task SeedAsync(HealthCodeService service, int residents, TextWriter output, CancellationToken ct)
+    {
+        var app = service.App;
+        await using (var c = await app.Db.OpenAsync(ct))
+        {
+            if (ResidentStore.Count(c) > 0)
+            {
+                Logins = LoadLogins(c);
+                output.WriteLine($"Demo city already loaded in {app.Db.Display} ({ResidentStore.Count(c):N0} residents).");
+                return;
+            }
+        }
+        output.WriteLine($"Building the demo city: {residents:N0} residents…");
+        var rng = new Random(2020);
+        var today = app.Calendar.DateOf(app.Now);
+        var people = new List<(string Id, string Name, string Phone, string County)>();
+        var persons = new StringBuilder("resident_id,name,phone,division_code\n");
+        var seq = new Dictionary<string, int>();
+        for (var i = 0; i < residents; i++)
+        {
+            var county = Counties[Math.Min(Counties.Length - 1, (int)(Math.Pow(rng.NextDouble(), 1.6) * Counties.Length))];
+            var birth = new DateOnly(1940, 1, 1).AddDays(rng.Next(0, 365 * 80));
+            var n = seq[county] = seq.GetValueOrDefault(county) + 1;
+            var id = ResidentIdNumber.Create(county, birth, n % 1000).Value;
+            var name = Surnames[rng.Next(Surnames.Length)] + Given[rng.Next(Given.Length)];
+            var phone = "13" + rng.Next(0, 10).ToString(CultureInfo.InvariantCulture) + rng.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
+            people.Add((id, name, phone, county));
+            persons.Append(CultureInfo.InvariantCulture, $"{id},{name},{phone},{county}\n");
+        }
+        var cli = new Actor("demo", "operator");
+        await service.ImportPersonsAsync(new StringReader(persons.ToString()), cli, ct);
+
+        // Risk grades the travel rules read: Wuhan high, Wenzhou medium (as in February 2020).
+        await service.SetRiskAreaAsync(cli, "420100", "high", ct);
+        await service.SetRiskAreaAsync(cli, "330300", "medium", ct);
+
+        // Declarations: most people declare, a few with symptoms or travel through risk areas.
+        var declarations = new StringBuilder("resident_id,time,temperature,symptoms,travel,contact_with_case,kind\n");
+        foreach (var p in people)
+        {
+            var roll = rng.NextDouble();
+            if (roll > 0.85)
+            {
+                continue;
+            }
+            var daysAgo = rng.Next(0, 10);
+            var at = app.Calendar.StartOf(today.AddDays(-daysAgo)).AddHours(8 + rng.Next(0, 12));
+            var temp = 36.2 + rng.NextDouble() * 0.9;
+            var symptoms = "";
+            var travel = "";
+            if (roll < 0.02)
+            {
+                temp = 37.4 + rng.NextDouble() * 1.2;
+                symptoms = rng.NextDouble() < 0.5 ? "fever|cough" : "fever";
+            }
+            else if (roll < 0.05)
+            {
+                travel = $"420102@{today.AddDays(-daysAgo - rng.Next(1, 10)):yyyy-MM-dd}";
+            }
+            else if (roll < 0.09)
+            {
+                travel = $"330302@{today.AddDays(-daysAgo - rng.Next(1, 10)):yyyy-MM-dd}";
+            }
+            declarations.Append(CultureInfo.InvariantCulture, $"{p.Id},{at:yyyy-MM-ddTHH:mm:sszzz},{temp:F1},{symptoms},{travel},false,declaration\n");
+            // Daily check-ins since then for some of them.
+            if (rng.NextDouble() < 0.5)
+            {
+                for (var d = daysAgo - 1; d >= 0; d--)
+                {
+                    var t = app.Calendar.StartOf(today.AddDays(-d)).AddHours(7 + rng.Next(0, 3));
+                    if (t <= app.Now)
+                    {
+                        declarations.Append(CultureInfo.InvariantCulture, $"{p.Id},{t:yyyy-MM-ddTHH:mm:sszzz},36.{rng.Next(3, 9)},,,,daily\n");
+                    }
+                }
+            }
+        }
+        await service.ImportDeclarationsAsync(new StringReader(declarations.ToString()), cli, ct);
+
+        // The health lists of an outbreak.
+        var lists = new StringBuilder("resident_id,list,since\n");
+        var shuffled = people.OrderBy(_ => rng.Next()).ToList();
+        var k = 0;
+        void Add(int count, string list)
+        {
+            for (var i = 0; i < count && k < shuffled.Count; i++, k++)
+            {
+                lists.Append(CultureInfo.InvariantCulture, $"{shuffled[k].Id},{list},{today.AddDays(-rng.Next(0, 12)):yyyy-MM-dd}\n");
+            }
+        }
+        Add(Math.Max(3, residents / 2000), "confirmed");
+        Add(Math.Max(3, residents / 1000), "suspected");
+        Add(Math.Max(10, residents / 200), "close_contact");
+        Add(Math.Max(10, residents / 100), "secondary_contact");
+        Add(Math.Max(5, residents / 300), "inbound_quarantine");
+        await service.ImportListsAsync(new StringReader(lists.ToString()), cli, "demo", ct);
+
+        // Logins: staff, and three residents (green, yellow, red).
+        await Features.Admin.StaffAccounts.AddAsync(app, cli, "admin", Password, Roles.Administrator, ct);
+        await Features.Admin.StaffAccounts.AddAsync(app, cli, "official", Password, Roles.HealthOfficial, ct);
+        await Features.Admin.StaffAccounts.AddAsync(app, cli, "official2", Password, Roles.HealthOfficial, ct);
+        await Features.Admin.StaffAccounts.AddAsync(app, cli, "checkpoint", Password, Roles.Checkpoint, ct);
+        await using (var c = await app.Db.OpenAsync(ct))
+        {
+            foreach (var colour in new[] { 0, 1, 2 })
+            {
+                var residentId = Dapper.SqlMapper.ExecuteScalar<long?>(c, "SELECT resident_id FROM health_state WHERE colour = @colour ORDER BY resident_id LIMIT 1", new { colour });
+                if (residentId is null)
+                {
+                    continue;
+                }
+                var phone = ResidentStore.Reveal(c, residentId.Value, app.Keys.Protector)!.Value.Phone!;
+                UserStore.Add(c, null, phone, Passwords.Hash(Password), Roles.Resident, residentId, app.Now.ToUnixTimeSeconds());
+            }
+            Logins = LoadLogins(c);
+        }
+        await using (var c = await app.Db.OpenAsync(ct))
+        {
+            var counts = await Data.HealthCodes.HealthStateStore.CountsAsync(c, ct);
+            output.WriteLine($"Demo city ready: green {counts[Domain.HealthCodes.Colour.Green]:N0}, yellow {counts[Domain.HealthCodes.Colour.Yellow]:N0}, red {counts[Domain.HealthCodes.Colour.Red]:N0}.");
+        }
+    }
+
+    private static List<Login> LoadLogins(System.Data.Common.DbConnection c) =>
+        UserStore.All(c).Select(u => new Login(u.Username, u.Role,
+            u.ResidentId is { } r ? "resident, code " + ColourOf(c, r) : u.Role)).ToList();
+
+    private static string ColourOf(System.Data.Common.DbConnection c, long residentId) =>
+        ((Domain.HealthCodes.Colour)Dapper.SqlMapper.ExecuteScalar<int>(c, "SELECT colour FROM health_state WHERE resident_id = @residentId", new { residentId })).ToString().ToLowerInvariant();
+
+    public static void PrintWelcome(string address, TextWriter output)
+    {
+        output.WriteLine();
+        output.WriteLine($"  Dashboard        {address}/");
+        output.WriteLine($"  Resident page    {address}/resident.html");
+        output.WriteLine($"  Checkpoint page  {address}/checkpoint.html");
+        output.WriteLine($"  Officials' page  {address}/official.html");
+        output.WriteLine($"  API description  {address}/openapi/v1.json");
+        output.WriteLine();
+        output.WriteLine($"  Sample logins (password for all: {Password}):");
+        foreach (var l in Logins)
+        {
+            output.WriteLine($"    {l.Username,-14} {l.Note}");
+        }
+        output.WriteLine();
+        output.WriteLine("  Press Ctrl+C to stop.");
+    }
+}

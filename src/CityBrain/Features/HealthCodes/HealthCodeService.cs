@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using System.Threading.Channels;
+using CityBrain.Data.Audit;
+using CityBrain.Data.HealthCodes;
+using CityBrain.Data.Identity;
+using CityBrain.Domain.HealthCodes;
+using CityBrain.Domain.Identity;
+using CityBrain.Infrastructure;
+
+namespace CityBrain.Features.HealthCodes;
+
+/// <summary>A resident's code as shown to the resident or an official.</summary>
+public sealed record CodeView(
+    long ResidentKey,
+    string Colour,
+    IReadOnlyList<string> Reasons,
+    IReadOnlyList<string> ReasonsZh,
+    IReadOnlyList<string> Rules,
+    DateTimeOffset? NextChange,
+    DateTimeOffset Since,
+    bool SetByHand);
+
+public sealed record RecomputeReport(long Residents, long Changed, long ColourChanges, double Seconds, string Database, IReadOnlyDictionary<string, long> Counts);
+
+/// <summary>Thrown by handlers for bad input: becomes a 400 ProblemDetails naming the field, or CLI exit code 2.</summary>
+public sealed class InputException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>Thrown when a referenced thing does not exist: 404.</summary>
+public sealed class NotFoundException(string message) : Exception(message);
+
+/// <summary>
+/// The health-code handlers. Every change of facts (declaration, check-in, list, override, risk grade) loads the
+/// resident's facts, applies the change, evaluates the rules and stores facts and code in one transaction, so the
+/// colour is right the moment the change is acknowledged.
+/// </summary>
+public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCodeService> logger)
+{
+    private readonly ConcurrentDictionary<(string, ulong), string> _ruleText = new();
+
+    public CityBrainApp App => app;
+
+    // ---------- deciding ----------
+
+    /// <summary>The rule ids of a decision as stored: "confirmed,fever" or "override".</summary>
+    public string RuleText(RuleSet rules, ulong mask) =>
+        mask == 0 ? "" : _ruleText.GetOrAdd((rules.Fingerprint, mask), k =>
+            k.Item2 == HealthCodeEngine.OverrideBit ? "override" : string.Join(',', rules.RulesIn(k.Item2).Select(r => r.Id)));
+
+    /// <summary>Evaluates prepared facts against the stored code; null when nothing changed.</summary>
+    internal CodeUpdate? Decide(HealthCodeEngine engine, HealthFacts f, HealthStateStore.Current current)
+    {
+        var d = engine.Evaluate(f);
+        var rules = RuleText(engine.Rules, d.RuleMask);
+        long? next = d.NextChange?.ToUnixTimeSeconds();
+        if (d.Colour == current.Colour && rules == current.Rules && next == current.NextChange)
+        {
+            return null;
+        }
+        return new CodeUpdate(f.ResidentKey, current.Colour, d.Colour, rules, next, d.Colour != current.Colour);
+    }
+
+    /// <summary>Loads one resident's facts, lets <paramref name="change"/> alter them, stores facts and the new code.</summary>
+    internal async Task<bool> ChangeAsync(DbConnection c, DbTransaction tx, long residentId, string cause, Action<HealthFacts>? change, CancellationToken ct = default)
+    {
+        var f = new HealthFacts();
+        var (found, current) = await HealthStateStore.LoadAsync(c, tx, residentId, f, ct);
+        if (!found)
+        {
+            throw new NotFoundException($"no resident with key {residentId}");
+        }
+        if (change is not null)
+        {
+            change(f);
+            HealthStateStore.SaveFacts(c, tx, f);
+        }
+        var now = app.Now;
+        var engine = app.Engine;
+        f.Prepare(now, app.Calendar.DayOf(now), await RiskAsync(c, ct));
+        var update = Decide(engine, f, current);
+        if (update is { } u)
+        {
+            HealthStateStore.Save(c, tx, [u], now.ToUnixTimeSeconds(), cause);
+            return true;
+        }
+        return false;
+    }
+
+    private RiskLookup? _risk;
+    private long _riskLoadedAt;
+
+    /// <summary>The risk grades, cached for a few seconds (they change a few times a day).</summary>
+    internal async Task<IRiskLookup> RiskAsync(DbConnection c, CancellationToken ct = default)
+    {
+        await Task.CompletedTask;
+        var now = Environment.TickCount64;
+        if (_risk is null || now - _riskLoadedAt > 5000)
+        {
+            _risk = new RiskLookup(RiskAreaStore.All(c));
+            _riskLoadedAt = now;
+        }
+        return _risk;
+    }
+
+    internal void ForgetRisk() => _risk = null;
+
+    public async Task<CodeView?> GetCodeAsync(long residentId, CancellationToken ct = default)
+    {
+        await using var c = await app.Db.OpenAsync(ct);
+        var code = await HealthStateStore.GetCodeAsync(c, residentId, ct);
+        return code is null ? null : View(code);
+    }
+
+    public CodeView View(StoredCode code)
+    {
+        var rules = app.Engine.Rules;
+        var ids = code.Rules.Length == 0 ? [] : code.Rules.Split(',');
+        var reasons = new List<string>();
+        var reasonsZh = new List<string>();
+        var byHand = ids is ["override"];
+        if (byHand)
+        {
+            reasons.Add($"Set by a health official: {code.OverrideReason}");
+            reasonsZh.Add($"由卫生健康部门人工设定：{code.OverrideReason}");
+        }
+        else
+        {
+            foreach (var id in ids)
+            {
+                var rule = rules.Find(id);
+                reasons.Add(rule?.Reason ?? id);
+                reasonsZh.Add(rule?.ReasonZh ?? rule?.Reason ?? id);
+            }
+        }
+        if (reasons.Count == 0)
+        {
+            reasons.Add("No risk found in your declaration, the health lists or your travel.");
+            reasonsZh.Add("未发现风险。");
+        }
+        return new CodeView(code.ResidentId, code.Colour.Name(), reasons, reasonsZh, ids, code.NextChange, code.ColourSince, byHand);
+    }
+
+    // ---------- whole-city recompute ----------
+
+    /// <summary>
+    /// Recomputes every code at <paramref name="at"/>: time-based releases happen, nothing else changes without a
+    /// reason. Streams the state table in id ranges on every core and writes only changed codes.
+    /// </summary>
+    public async Task<RecomputeReport> RecomputeAllAsync(DateTimeOffset at, string cause = "recompute", IProgress<long>? progress = null, CancellationToken ct = default)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var engine = app.Engine;
+        IRiskLookup risk;
+        long min, max;
+        await using (var c0 = await app.Db.OpenAsync(ct))
+        {
+            risk = new RiskLookup(RiskAreaStore.All(c0));
+            (min, max, _) = HealthStateStore.Bounds(c0);
+        }
+        var today = app.Calendar.DayOf(at);
+        var nowUnix = at.ToUnixTimeSeconds();
+        var workers = Math.Max(1, Environment.ProcessorCount);
+        var chunk = Math.Max(1, (max - min + 1 + workers * 8 - 1) / (workers * 8));
+        var ranges = new ConcurrentQueue<(long, long)>();
+        for (var a = min; a <= max; a += chunk)
+        {
+            ranges.Enqueue((a, Math.Min(a + chunk, max + 1)));
+        }
+        var channel = Channel.CreateBounded<List<CodeUpdate>>(new BoundedChannelOptions(8) { SingleReader = true });
+        long residents = 0, changed = 0, colourChanges = 0;
+
+        var writer = Task.Run(async () =>
+        {
+            await using var wc = await app.Db.OpenAsync(ct);
+            await foreach (var batch in channel.Reader.ReadAllAsync(ct))
+            {
+                await using var tx = await wc.BeginTransactionAsync(ct);
+                HealthStateStore.Save(wc, tx, batch, nowUnix, cause);
+                await tx.CommitAsync(ct);
+            }
+        }, ct);
+
+        var readers = Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            var f = new HealthFacts();
+            using var c = app.Db.Open();
+            var batch = new List<CodeUpdate>(10_000);
+            long seen = 0, lastReport = 0;
+            while (ranges.TryDequeue(out var range))
+            {
+                using var r = HealthStateStore.OpenRange(c, range.Item1, range.Item2);
+                while (r.Read())
+                {
+                    var current = HealthStateStore.Read(r, f);
+                    f.Prepare(at, today, risk);
+                    seen++;
+                    if (Decide(engine, f, current) is { } u)
+                    {
+                        batch.Add(u);
+                        if (u.ColourChanged)
+                        {
+                            Interlocked.Increment(ref colourChanges);
+                        }
+                        if (batch.Count == 10_000)
+                        {
+                            Interlocked.Add(ref changed, batch.Count);
+                            await channel.Writer.WriteAsync(batch, ct);
+                            batch = new List<CodeUpdate>(10_000);
+                        }
+                    }
+                    if (seen - lastReport >= 100_000)
+                    {
+                        Interlocked.Add(ref residents, seen - lastReport);
+                        lastReport = seen;
+                        progress?.Report(Interlocked.Read(ref residents));
+                    }
+                }
+            }
+            Interlocked.Add(ref residents, seen - lastReport);
+            if (batch.Count > 0)
+            {
+                Interlocked.Add(ref changed, batch.Count);
+                await channel.Writer.WriteAsync(batch, ct);
+            }
+        }, ct)).ToList();
+
+        try
+        {
+            await Task.WhenAll(readers);
+        }
+        finally
+        {
+            channel.Writer.Complete();
+        }
+        await writer;
+        progress?.Report(residents);
+        IReadOnlyDictionary<Colour, long> counts;
+        await using (var c1 = await app.Db.OpenAsync(ct))
+        {
+            counts = await HealthStateStore.CountsAsync(c1, ct);
+        }
+        sw.Stop();
+        LogRecomputed(logger, residents, changed, sw.Elapsed.TotalSeconds);
+        app.RaiseCodesChanged(cause, (int)Math.Min(int.MaxValue, colourChanges));
+        return new RecomputeReport(residents, changed, colourChanges, sw.Elapsed.TotalSeconds, app.Db.Provider.ToString().ToLowerInvariant(),
+            counts.ToDictionary(k => k.Key.Name(), k => k.Value));
+    }
+
+    /// <summary>Recomputes the residents whose release time or hand-set expiry has come.</summary>
+    public async Task<int> RecomputeDueAsync(CancellationToken ct = default)
+    {
+        var now = app.Now;
+        await using var c = await app.Db.OpenAsync(ct);
+        var due = Dapper.SqlMapper.Query<long>(c,
+            "SELECT resident_id FROM health_state WHERE (next_change IS NOT NULL AND next_change <= @now) OR (ov_until IS NOT NULL AND ov_until <= @now AND rules = 'override') LIMIT 100000",
+            new { now = now.ToUnixTimeSeconds() }).ToList();
+        return await RecomputeResidentsAsync(c, due, "due", ct);
+    }
+
+    internal async Task<int> RecomputeResidentsAsync(DbConnection c, IReadOnlyCollection<long> ids, string cause, CancellationToken ct = default)
+    {
+        var changed = 0;
+        foreach (var batch in ids.Chunk(2000))
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            foreach (var id in batch)
+            {
+                if (await ChangeAsync(c, tx, id, cause, null, ct))
+                {
+                    changed++;
+                }
+            }
+            await tx.CommitAsync(ct);
+        }
+        app.RaiseCodesChanged(cause, changed);
+        return changed;
+    }
+
+    // ---------- audit ----------
+
+    internal void Audit(DbConnection c, DbTransaction? tx, Actor actor, string action, long? residentId, string detail) =>
+        AuditLog.Write(c, tx, app.Now.ToUnixTimeSeconds(), actor.Name, actor.Role, action, residentId, detail);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Recomputed {Residents} codes, {Changed} changed, in {Seconds:F1} s")]
+    private static partial void LogRecomputed(ILogger logger, long residents, long changed, double seconds);
+}
+
+/// <summary>Who is acting: a user name and role, or "cli" for the command line.</summary>
+public sealed record Actor(string Name, string Role, long? ResidentId = null)
+{
+    public static readonly Actor Cli = new("cli:" + Environment.UserName, "operator");
+}

@@ -1,0 +1,6 @@
+namespace CityBrain;
+
+public static class Program
+{
+    public static Task<int> Main(string[] args) => Commands.Cli.RunAsync(args);
+}
