@@ -54,6 +54,7 @@ public static class WebServer
         app.MapAuth();
         app.MapHealthCodes();
         app.MapAdmin();
+        app.MapPublic();
         return app;
     }
 

@@ -215,3 +215,20 @@ public static class HealthCodeEndpoints
             AppealStore.List(c, "open", null).Count, OverrideStore.List(c, "pending", null).Count, cb.Engine.Rules.Name));
     }
 }
+
+/// <summary>Aggregates only (no personal data): what the public dashboard shows without a login.</summary>
+public sealed record PublicSummary(IReadOnlyDictionary<string, long> Colours, long Residents, string RuleSet, DateTimeOffset At);
+
+public static class PublicEndpoints
+{
+    public static WebApplication MapPublic(this WebApplication app)
+    {
+        app.MapGet("/api/v1/public/summary", async (CityBrainApp cb, CancellationToken ct) =>
+        {
+            await using var c = await cb.Db.OpenAsync(ct);
+            var colours = await HealthStateStore.CountsAsync(c, ct);
+            return TypedResults.Ok(new PublicSummary(colours.ToDictionary(k => k.Key.Name(), k => k.Value), colours.Values.Sum(), cb.Engine.Rules.Name, cb.Now));
+        }).AllowAnonymous().WithTags("Public").WithSummary("Counts of green, yellow and red codes (aggregates only)");
+        return app;
+    }
+}
