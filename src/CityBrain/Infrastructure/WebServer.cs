@@ -29,8 +29,8 @@ public static class WebServer
         builder.Services.AddOptions<CityBrainOptions>().Bind(builder.Configuration.GetSection(CityBrainOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CityBrainOptions>, CityBrainOptionsValidator>();
-        builder.Services.AddSingleton(clock ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => CityBrainApp.Start(sp.GetRequiredService<IOptions<CityBrainOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        // The clock of the domain (tests move it by hand); sign-in lifetimes keep the real clock.
+        builder.Services.AddSingleton(sp => CityBrainApp.Start(sp.GetRequiredService<IOptions<CityBrainOptions>>().Value, clock ?? TimeProvider.System));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -60,7 +60,7 @@ public static class Base45
                 return -1;
             }
             dest[o++] = (byte)(n >> 8);
-            dest[o++] = (byte)n;
+            dest[o++] = (byte)(n & 0xFF);
         }
         if (i < text.Length)
         {
@@ -74,7 +74,7 @@ public static class Base45
             {
                 return -1;
             }
-            dest[o++] = (byte)n;
+            dest[o++] = (byte)(n & 0xFF);
         }
         return o;
     }

@@ -63,14 +63,14 @@ public static class HealthCodeEndpoints
         h.MapPost("/overrides/{id:long}/revoke", RevokeOverride).WithSummary("End a hand-set colour early");
         h.MapGet("/appeals", Appeals).WithSummary("Appeals, by status");
         h.MapPost("/appeals/{id:long}/decision", DecideAppeal).WithSummary("Decide an appeal: upheld or overturned");
-        h.MapPost("/imports/persons", (HttpRequest r, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) => Import(r, u, s, "persons", ct)).WithSummary("Import persons.csv").Accepts<string>("text/csv");
-        h.MapPost("/imports/lists", (HttpRequest r, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) => Import(r, u, s, "lists", ct)).WithSummary("Import an authoritative list (CSV)").Accepts<string>("text/csv");
-        h.MapPost("/imports/declarations", (HttpRequest r, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) => Import(r, u, s, "declarations", ct)).WithSummary("Import declarations (CSV)").Accepts<string>("text/csv");
+        h.MapPost("/imports/persons", (HttpRequest r, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) => Import(r, u, s, "persons", ct)).WithSummary("Import persons.csv");
+        h.MapPost("/imports/lists", (HttpRequest r, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) => Import(r, u, s, "lists", ct)).WithSummary("Import an authoritative list (CSV)");
+        h.MapPost("/imports/declarations", (HttpRequest r, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) => Import(r, u, s, "declarations", ct)).WithSummary("Import declarations (CSV)");
         h.MapGet("/risk-areas", RiskAreas).WithSummary("Areas graded for the travel rules");
         h.MapPut("/risk-areas/{code}", SetRiskArea).WithSummary("Grade an area low, medium or high; residents who travelled there are recomputed");
         h.MapGet("/rules", GetRules).WithSummary("The colour rules in force");
         h.MapGet("/rules/source", (CityBrainApp cb) => TypedResults.Text(cb.CurrentRulesJson(), "application/json")).WithSummary("The rule set as JSON");
-        h.MapPut("/rules", PutRules).WithSummary("Replace the colour rules (validated) and recompute every code").Accepts<string>("application/json");
+        h.MapPut("/rules", PutRules).WithSummary("Replace the colour rules (validated) and recompute every code");
         h.MapGet("/stats", Stats).WithSummary("Counts of colours, list members, open appeals");
         return app;
     }
@@ -158,7 +158,10 @@ public static class HealthCodeEndpoints
 
     private static async Task<Ok<ImportReport>> Import(HttpRequest request, ClaimsPrincipal u, HealthCodeService s, string kind, CancellationToken ct)
     {
-        using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+        // Kestrel allows no synchronous reads: take the body first (up to the request size limit; bigger files go
+        // through the CLI, which streams).
+        using var body = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+        using var reader = new StringReader(await body.ReadToEndAsync(ct));
         var report = kind switch
         {
             "persons" => await s.ImportPersonsAsync(reader, u.Actor(), ct),
