@@ -197,7 +197,15 @@ public readonly struct CLValue : IEquatable<CLValue>
                 {
                     return decimal.Truncate(m) == m && m >= long.MinValue && m <= long.MaxValue ? From((long)m) : From((double)m);
                 }
-                return From(value.GetValue<double>());
+                if (value.TryGetValue(out double d))
+                {
+                    return From(d);
+                }
+                // Any other CLR number type (float, ulong, short, ...): go through its JSON text.
+                string text = value.ToJsonString();
+                return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out l)
+                    ? From(l)
+                    : From(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
             default:
                 throw new ArgumentException($"unsupported JSON value kind {value.GetValueKind()}", nameof(value));
         }

@@ -9,25 +9,31 @@ namespace CityBrain.Domain.HealthCodes.CertLogic;
 /// </summary>
 public sealed class CompiledExpression<TData>
 {
-    private readonly Node<TData> _root;
+    private readonly Func<TData, CLValue> _value;
+    private readonly Func<TData, bool> _truthy;
 
-    internal CompiledExpression(Node<TData> root, IReadOnlyList<string> dataPaths)
+    internal CompiledExpression(Func<TData, CLValue> value, Func<TData, bool> truthy, IReadOnlyList<string> dataPaths, CertLogicBackend backend)
     {
-        _root = root;
+        _value = value;
+        _truthy = truthy;
         DataPaths = dataPaths;
+        Backend = backend;
     }
 
     /// <summary>The distinct <c>var</c> paths (outside <c>reduce</c> lambdas) that were bound, in first-occurrence order.</summary>
     public IReadOnlyList<string> DataPaths { get; }
 
+    /// <summary>The back end actually used (never <see cref="CertLogicBackend.Auto"/>).</summary>
+    public CertLogicBackend Backend { get; }
+
     /// <summary>Evaluates the expression. Throws <see cref="CertLogicException"/> on run-time type errors.</summary>
-    public CLValue Evaluate(TData data) => _root.Eval(data);
+    public CLValue Evaluate(TData data) => _value(data);
 
     /// <summary>
     /// Evaluates the expression and returns whether the result is truthy. Throws <see cref="CertLogicException"/> on
     /// run-time type errors, and when the result is neither truthy nor falsy (a date-time).
     /// </summary>
-    public bool EvaluateTruthy(TData data) => _root.EvalBool(data);
+    public bool EvaluateTruthy(TData data) => _truthy(data);
 
     /// <summary>
     /// As <see cref="EvaluateTruthy"/>, but any <see cref="CertLogicException"/> gives <c>false</c> (the spec's advice for validation rules).
@@ -36,13 +42,34 @@ public sealed class CompiledExpression<TData>
     {
         try
         {
-            return _root.EvalBool(data);
+            return _truthy(data);
         }
         catch (CertLogicException)
         {
             return false;
         }
     }
+}
+
+/// <summary>How a validated expression is turned into code.</summary>
+public enum CertLogicBackend
+{
+    /// <summary><see cref="ExpressionTree"/> where the runtime compiles dynamic code to IL, else <see cref="NodeTree"/>.</summary>
+    Auto,
+
+    /// <summary>
+    /// A tree of specialised node objects with virtual <c>Eval</c>/<c>EvalBool</c> methods. Compiles in microseconds,
+    /// needs no dynamic code (NativeAOT-safe).
+    /// </summary>
+    NodeTree,
+
+    /// <summary>
+    /// <see cref="CompiledExpression{TData}.EvaluateTruthy"/> is one <c>System.Linq.Expressions</c> lambda: typed vars,
+    /// <c>and</c>/<c>or</c>/<c>!</c>/<c>if</c>, comparisons, equality and <c>in</c> are emitted inline or as direct calls;
+    /// the remaining operations call their node. <see cref="CompiledExpression{TData}.Evaluate"/> uses the node tree.
+    /// Compiles ~100x slower than <see cref="NodeTree"/>; interpreted (slow) where dynamic code is unsupported.
+    /// </summary>
+    ExpressionTree,
 }
 
 /// <summary>Validates and compiles CertLogic 1.3.3 expressions (plus the documented extensions <c>or</c>, <c>!==</c>, <c>-</c>).</summary>
@@ -53,10 +80,14 @@ public static class CertLogicCompiler
     /// <see cref="CertLogicException.Problems"/>), binds every distinct <c>var</c> path once through <paramref name="binder"/>,
     /// and builds the evaluator.
     /// </summary>
-    public static CompiledExpression<TData> Compile<TData>(JsonNode? expression, IVarBinder<TData> binder)
+    public static CompiledExpression<TData> Compile<TData>(JsonNode? expression, IVarBinder<TData> binder) =>
+        Compile(expression, binder, CertLogicBackend.Auto);
+
+    /// <summary>As <see cref="Compile{TData}(JsonNode?, IVarBinder{TData})"/>, with an explicit back end.</summary>
+    public static CompiledExpression<TData> Compile<TData>(JsonNode? expression, IVarBinder<TData> binder, CertLogicBackend backend)
     {
         ArgumentNullException.ThrowIfNull(binder);
-        var problems = new List<(string Path, string Reason)>();
+        var problems = new ProblemList();
         Validator.Validate(expression, "", problems);
         if (problems.Count > 0)
         {
@@ -69,19 +100,37 @@ public static class CertLogicCompiler
         }
         var context = new BindContext<TData>(binder);
         var root = Builder.Build(expression, "", context);
-        return new CompiledExpression<TData>(root, context.Paths);
+        if (backend == CertLogicBackend.Auto)
+        {
+            backend = System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled ? CertLogicBackend.ExpressionTree : CertLogicBackend.NodeTree;
+        }
+        if (backend == CertLogicBackend.ExpressionTree)
+        {
+            return new CompiledExpression<TData>(root.Eval, Emitter<TData>.CompileTruthy(root), context.Paths, backend);
+        }
+        return new CompiledExpression<TData>(root.Eval, root.EvalBool, context.Paths, CertLogicBackend.NodeTree);
     }
 
     /// <summary>Compiles against JSON-like data (<see cref="JsonDataBinder"/>).</summary>
     public static CompiledExpression<CLValue> Compile(JsonNode? expression) => Compile(expression, JsonDataBinder.Instance);
 
-    /// <summary>One-off evaluation on JSON data (compiles every time: cache the compiled form for repeated use).</summary>
-    public static CLValue Evaluate(JsonNode? expression, JsonNode? data) => Compile(expression).Evaluate(CLValue.FromJson(data));
+    /// <summary>
+    /// One-off evaluation on JSON data (validates and compiles every time, with the cheap-to-compile
+    /// <see cref="CertLogicBackend.NodeTree"/>: cache a compiled form for repeated use).
+    /// </summary>
+    public static CLValue Evaluate(JsonNode? expression, JsonNode? data) =>
+        Compile(expression, JsonDataBinder.Instance, CertLogicBackend.NodeTree).Evaluate(CLValue.FromJson(data));
 
     /// <summary>All problems of the expression, each <c>"path: reason"</c>; empty if it is valid.</summary>
-    public static IReadOnlyList<string> Validate(JsonNode? expression)
+    public static IReadOnlyList<string> Validate(JsonNode? expression) => Validate(expression, allowExtensions: true);
+
+    /// <summary>
+    /// As <see cref="Validate(JsonNode?)"/>; with <paramref name="allowExtensions"/> false, uses of the extension operations
+    /// (<c>or</c>, <c>!==</c>, <c>-</c>) are reported too, to check that a rule is portable to other CertLogic implementations.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(JsonNode? expression, bool allowExtensions)
     {
-        var problems = new List<(string Path, string Reason)>();
+        var problems = new ProblemList { AllowExtensions = allowExtensions };
         Validator.Validate(expression, "", problems);
         return problems.Select(p => CertLogicException.Format(p.Path, p.Reason)).ToArray();
     }
@@ -193,10 +242,16 @@ internal static class Ops
     private static string Truncate(string s) => s.Length > 60 ? s[..57] + "..." : s;
 }
 
+/// <summary>Validation problems (path, reason) and settings.</summary>
+internal sealed class ProblemList : List<(string Path, string Reason)>
+{
+    public bool AllowExtensions { get; init; } = true;
+}
+
 /// <summary>Upfront validation: structure, operation ids, operand counts, literal-only operands and literal type errors.</summary>
 internal static class Validator
 {
-    public static void Validate(JsonNode? node, string path, List<(string, string)> problems)
+    public static void Validate(JsonNode? node, string path, ProblemList problems)
     {
         switch (node)
         {
@@ -218,7 +273,7 @@ internal static class Validator
         }
     }
 
-    private static void ValidateLiteral(JsonValue value, string path, List<(string, string)> problems)
+    private static void ValidateLiteral(JsonValue value, string path, ProblemList problems)
     {
         switch (value.GetValueKind())
         {
@@ -241,7 +296,7 @@ internal static class Validator
         }
     }
 
-    private static void ValidateOperation(JsonObject obj, string path, List<(string, string)> problems)
+    private static void ValidateOperation(JsonObject obj, string path, ProblemList problems)
     {
         if (obj.Count != 1)
         {
@@ -256,6 +311,10 @@ internal static class Validator
         {
             problems.Add((opPath, $"unknown operation \"{id}\""));
             return;
+        }
+        if (!problems.AllowExtensions && CertLogicCompiler.ExtensionOperations.Contains(id))
+        {
+            problems.Add((opPath, $"\"{id}\" is an extension of this implementation, not a CertLogic 1.3.3 operation"));
         }
         if (op == Op.Var)
         {

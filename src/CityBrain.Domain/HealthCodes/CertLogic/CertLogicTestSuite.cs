@@ -49,8 +49,14 @@ public static class CertLogicTestSuite
             + (Passed ? "" : $" expression={Expression} data={Data} expected={Expected} actual={(Error is null ? Actual : "error: " + Error)}");
     }
 
-    /// <summary>Runs every assertion of the test-suite document, returning one result per assertion (skipped ones included).</summary>
-    public static IReadOnlyList<AssertionResult> Run(JsonNode suite)
+    /// <summary>
+    /// Runs every assertion of the test-suite document, returning one result per assertion (skipped ones included).
+    /// Each assertion is compiled once and evaluated once, so the cheap-to-compile <see cref="CertLogicBackend.NodeTree"/> is used.
+    /// </summary>
+    public static IReadOnlyList<AssertionResult> Run(JsonNode suite) => Run(suite, CertLogicBackend.NodeTree);
+
+    /// <summary>As <see cref="Run(JsonNode)"/>, compiling with the given back end.</summary>
+    public static IReadOnlyList<AssertionResult> Run(JsonNode suite, CertLogicBackend backend)
     {
         ArgumentNullException.ThrowIfNull(suite);
         if (suite is not JsonObject suiteObject)
@@ -100,7 +106,7 @@ public static class CertLogicTestSuite
                 }
                 try
                 {
-                    var compiled = CertLogicCompiler.Compile(expression, JsonDataBinder.Instance);
+                    var compiled = CertLogicCompiler.Compile(expression, JsonDataBinder.Instance, backend);
                     var actual = compiled.Evaluate(CLValue.FromJson(data));
                     bool passed = actual.Equals(CLValue.FromJson(expected));
                     results.Add(common with { Passed = passed, Actual = actual.ToString() });

@@ -1,3 +1,6 @@
+using System.Collections.Frozen;
+using System.Linq.Expressions;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 
 namespace CityBrain.Domain.HealthCodes.CertLogic;
@@ -29,6 +32,51 @@ internal abstract class Node<T>
     }
 
     public virtual bool IsConstant => false;
+
+    // ---- Expression-tree back end: by default a node is called from the emitted lambda; hot node types override these
+    // to emit inline code. Both must have exactly the semantics of Eval/EvalBool.
+
+    /// <summary>An expression of type <see cref="CLValue"/> computing <see cref="Eval"/>.</summary>
+    public virtual Expression EmitValue(Expression data) =>
+        Expression.Call(Expression.Constant(this, GetType()), GetType().GetMethod(nameof(Eval), new[] { typeof(T) })!, data);
+
+    /// <summary>An expression of type <see cref="bool"/> computing <see cref="EvalBool"/>.</summary>
+    public virtual Expression EmitBool(Expression data) =>
+        Expression.Call(Expression.Constant(this, GetType()), GetType().GetMethod(nameof(EvalBool), new[] { typeof(T) })!, data);
+}
+
+/// <summary>The expression-tree back end (see <see cref="CertLogicBackend.ExpressionTree"/>).</summary>
+internal static class Emitter<T>
+{
+    /// <summary>
+    /// Compiles the truthiness entry point (<c>EvaluateTruthy</c>). <c>Evaluate</c> keeps using the node tree: an emitted
+    /// value lambda measured no faster (CLValue results are built by the same code either way) and doubled compile time.
+    /// </summary>
+    public static Func<T, bool> CompileTruthy(Node<T> root)
+    {
+        var data = Expression.Parameter(typeof(T), "data");
+        return Expression.Lambda<Func<T, bool>>(root.EmitBool(data), data).Compile();
+    }
+
+    /// <summary>Calls a public instance method of <paramref name="node"/> (a sealed type) with the given arguments.</summary>
+    public static Expression CallNode(Node<T> node, string method, params Expression[] arguments) =>
+        Expression.Call(
+            Expression.Constant(node, node.GetType()),
+            node.GetType().GetMethod(method, arguments.Select(a => a.Type).ToArray()) ?? throw new InvalidOperationException($"{node.GetType().Name}.{method} not found"),
+            arguments);
+}
+
+internal static class Emit
+{
+    public static readonly MethodInfo FromBool = typeof(CLValue).GetMethod(nameof(CLValue.From), new[] { typeof(bool) })!;
+    public static readonly MethodInfo FromLong = typeof(CLValue).GetMethod(nameof(CLValue.From), new[] { typeof(long) })!;
+    public static readonly MethodInfo FromString = typeof(CLValue).GetMethod(nameof(CLValue.From), new[] { typeof(string) })!;
+    public static readonly MethodInfo IsNullOrEmpty = typeof(string).GetMethod(nameof(string.IsNullOrEmpty), new[] { typeof(string) })!;
+    public static readonly MethodInfo StringEquals = typeof(string).GetMethod(nameof(string.Equals), new[] { typeof(string), typeof(string), typeof(StringComparison) })!;
+
+    public static Expression Invoke(Delegate accessor, Expression data) => Expression.Invoke(Expression.Constant(accessor), data);
+
+    public static Expression BoolToValue(Expression b) => Expression.Call(FromBool, b);
 }
 
 internal static class Throw
@@ -90,6 +138,10 @@ internal sealed class ConstNode<T> : Node<T>
         }
         return _bool != 0;
     }
+
+    public override Expression EmitValue(Expression data) => Expression.Constant(_value);
+
+    public override Expression EmitBool(Expression data) => _bool < 0 ? base.EmitBool(data) : Expression.Constant(_bool != 0);
 }
 
 internal sealed class VarNode<T> : Node<T>
@@ -99,6 +151,8 @@ internal sealed class VarNode<T> : Node<T>
     public VarNode(string path, Func<T, CLValue> accessor) : base(path) => _accessor = accessor;
 
     public override CLValue Eval(T data) => _accessor(data);
+
+    public override Expression EmitValue(Expression data) => Emit.Invoke(_accessor, data);
 }
 
 /// <summary>A var whose binder gave a typed boolean accessor.</summary>
@@ -111,6 +165,10 @@ internal sealed class BoolVarNode<T> : Node<T>
     public override CLValue Eval(T data) => Accessor(data) ? CLValue.True : CLValue.False;
 
     public override bool EvalBool(T data) => Accessor(data);
+
+    public override Expression EmitValue(Expression data) => Emit.BoolToValue(EmitBool(data));
+
+    public override Expression EmitBool(Expression data) => Emit.Invoke(Accessor, data);
 }
 
 /// <summary>A var whose binder gave a typed integer accessor.</summary>
@@ -123,6 +181,10 @@ internal sealed class IntVarNode<T> : Node<T>
     public override CLValue Eval(T data) => CLValue.From(Accessor(data));
 
     public override bool EvalBool(T data) => Accessor(data) != 0;
+
+    public override Expression EmitValue(Expression data) => Expression.Call(Emit.FromLong, Emit.Invoke(Accessor, data));
+
+    public override Expression EmitBool(Expression data) => Expression.NotEqual(Emit.Invoke(Accessor, data), Expression.Constant(0L));
 }
 
 /// <summary>A var whose binder gave a typed string accessor (null → CertLogic null).</summary>
@@ -135,6 +197,10 @@ internal sealed class StringVarNode<T> : Node<T>
     public override CLValue Eval(T data) => CLValue.From(Accessor(data));
 
     public override bool EvalBool(T data) => !string.IsNullOrEmpty(Accessor(data));
+
+    public override Expression EmitValue(Expression data) => Expression.Call(Emit.FromString, Emit.Invoke(Accessor, data));
+
+    public override Expression EmitBool(Expression data) => Expression.Not(Expression.Call(Emit.IsNullOrEmpty, Emit.Invoke(Accessor, data)));
 }
 
 internal sealed class ArrayNode<T> : Node<T>
@@ -180,6 +246,12 @@ internal sealed class IfNode<T> : Node<T>
     public override CLValue Eval(T data) => _guard.EvalBool(data) ? _then.Eval(data) : _else.Eval(data);
 
     public override bool EvalBool(T data) => _guard.EvalBool(data) ? _then.EvalBool(data) : _else.EvalBool(data);
+
+    public override Expression EmitValue(Expression data) =>
+        Expression.Condition(_guard.EmitBool(data), _then.EmitValue(data), _else.EmitValue(data));
+
+    public override Expression EmitBool(Expression data) =>
+        Expression.Condition(_guard.EmitBool(data), _then.EmitBool(data), _else.EmitBool(data));
 }
 
 /// <summary><c>and</c> (returns the first falsy operand, else the last) and the <c>or</c> extension (first truthy, else the last).</summary>
@@ -227,6 +299,17 @@ internal sealed class AndOrNode<T> : Node<T>
         }
         return !stopOn;
     }
+
+    // Truthiness of the and/or result = all/any operands truthy, with the same evaluation order, laziness and errors.
+    public override Expression EmitBool(Expression data)
+    {
+        Expression result = _operands[^1].EmitBool(data);
+        for (int i = _operands.Length - 2; i >= 0; i--)
+        {
+            result = _stopOn == 1 ? Expression.OrElse(_operands[i].EmitBool(data), result) : Expression.AndAlso(_operands[i].EmitBool(data), result);
+        }
+        return result;
+    }
 }
 
 internal sealed class NotNode<T> : Node<T>
@@ -238,6 +321,10 @@ internal sealed class NotNode<T> : Node<T>
     public override CLValue Eval(T data) => _operand.EvalBool(data) ? CLValue.False : CLValue.True;
 
     public override bool EvalBool(T data) => !_operand.EvalBool(data);
+
+    public override Expression EmitValue(Expression data) => Emit.BoolToValue(EmitBool(data));
+
+    public override Expression EmitBool(Expression data) => Expression.Not(_operand.EmitBool(data));
 }
 
 // ------------------------------------------------------------------ boolean-valued operations
@@ -249,6 +336,8 @@ internal abstract class BoolNode<T> : Node<T>
     }
 
     public sealed override CLValue Eval(T data) => EvalBool(data) ? CLValue.True : CLValue.False;
+
+    public override Expression EmitValue(Expression data) => Emit.BoolToValue(EmitBool(data));
 }
 
 /// <summary><c>===</c> and the <c>!==</c> extension.</summary>
@@ -265,6 +354,10 @@ internal sealed class EqualsNode<T> : BoolNode<T>
     }
 
     public override bool EvalBool(T data) => _left.Eval(data).Equals(_right.Eval(data)) != _negate;
+
+    public override Expression EmitBool(Expression data) => _negate
+        ? Expression.NotEqual(_left.EmitValue(data), _right.EmitValue(data))
+        : Expression.Equal(_left.EmitValue(data), _right.EmitValue(data));
 }
 
 internal sealed class EqualsConstNode<T> : BoolNode<T>
@@ -281,30 +374,44 @@ internal sealed class EqualsConstNode<T> : BoolNode<T>
     }
 
     public override bool EvalBool(T data) => _left.Eval(data).Equals(_right) != _negate;
+
+    public override Expression EmitBool(Expression data) => _negate
+        ? Expression.NotEqual(_left.EmitValue(data), Expression.Constant(_right))
+        : Expression.Equal(_left.EmitValue(data), Expression.Constant(_right));
 }
 
 internal interface ICompareOp
 {
+    static abstract ExpressionType ExpressionType { get; }
+
     static abstract bool Compare(long left, long right);
 }
 
 internal struct GreaterOp : ICompareOp
 {
+    public static ExpressionType ExpressionType => ExpressionType.GreaterThan;
+
     public static bool Compare(long left, long right) => left > right;
 }
 
 internal struct LessOp : ICompareOp
 {
+    public static ExpressionType ExpressionType => ExpressionType.LessThan;
+
     public static bool Compare(long left, long right) => left < right;
 }
 
 internal struct GreaterOrEqualOp : ICompareOp
 {
+    public static ExpressionType ExpressionType => ExpressionType.GreaterThanOrEqual;
+
     public static bool Compare(long left, long right) => left >= right;
 }
 
 internal struct LessOrEqualOp : ICompareOp
 {
+    public static ExpressionType ExpressionType => ExpressionType.LessThanOrEqual;
+
     public static bool Compare(long left, long right) => left <= right;
 }
 
@@ -347,6 +454,18 @@ internal sealed class CompareNode<T, TOp> : BoolNode<T>
         return v.RawBits;
     }
 
+    public bool Test(CLValue a, CLValue b) => TOp.Compare(Get(a), Get(b));
+
+    public bool Test(CLValue a, CLValue b, CLValue c)
+    {
+        long x = Get(a), y = Get(b), z = Get(c);
+        return TOp.Compare(x, y) && TOp.Compare(y, z);
+    }
+
+    public override Expression EmitBool(Expression data) => _c is null
+        ? Emitter<T>.CallNode(this, nameof(Test), _a.EmitValue(data), _b.EmitValue(data))
+        : Emitter<T>.CallNode(this, nameof(Test), _a.EmitValue(data), _b.EmitValue(data), _c.EmitValue(data));
+
     private void Fail(CLValue v)
     {
         if (_kind == CLValueKind.Integer)
@@ -372,15 +491,18 @@ internal sealed class CompareConstNode<T, TOp> : BoolNode<T>
         _constantOnLeft = constantOnLeft;
     }
 
-    public override bool EvalBool(T data)
+    public override bool EvalBool(T data) => Test(_operand.Eval(data));
+
+    public bool Test(CLValue v)
     {
-        CLValue v = _operand.Eval(data);
         if (v.Kind != CLValueKind.Integer)
         {
             Throw.NotInteger(Path, v);
         }
         return _constantOnLeft ? TOp.Compare(_constant, v.RawBits) : TOp.Compare(v.RawBits, _constant);
     }
+
+    public override Expression EmitBool(Expression data) => Emitter<T>.CallNode(this, nameof(Test), _operand.EmitValue(data));
 }
 
 internal sealed class IntVarCompareConstNode<T, TOp> : BoolNode<T>
@@ -399,6 +521,13 @@ internal sealed class IntVarCompareConstNode<T, TOp> : BoolNode<T>
 
     public override bool EvalBool(T data) =>
         _constantOnLeft ? TOp.Compare(_constant, _accessor(data)) : TOp.Compare(_accessor(data), _constant);
+
+    public override Expression EmitBool(Expression data)
+    {
+        var value = Emit.Invoke(_accessor, data);
+        var constant = Expression.Constant(_constant);
+        return _constantOnLeft ? Expression.MakeBinary(TOp.ExpressionType, constant, value) : Expression.MakeBinary(TOp.ExpressionType, value, constant);
+    }
 }
 
 /// <summary>The ternary "between" form <c>[low, var, high]</c> on a typed integer.</summary>
@@ -420,6 +549,17 @@ internal sealed class IntVarBetweenNode<T, TOp> : BoolNode<T>
         long v = _accessor(data);
         return TOp.Compare(_low, v) && TOp.Compare(v, _high);
     }
+
+    public override Expression EmitBool(Expression data)
+    {
+        var v = Expression.Variable(typeof(long), "v");
+        return Expression.Block(
+            new[] { v },
+            Expression.Assign(v, Emit.Invoke(_accessor, data)),
+            Expression.AndAlso(
+                Expression.MakeBinary(TOp.ExpressionType, Expression.Constant(_low), v),
+                Expression.MakeBinary(TOp.ExpressionType, v, Expression.Constant(_high))));
+    }
 }
 
 internal sealed class IntVarEqualsConstNode<T> : BoolNode<T>
@@ -438,6 +578,11 @@ internal sealed class IntVarEqualsConstNode<T> : BoolNode<T>
     }
 
     public override bool EvalBool(T data) => (_accessor(data) == _constant && _comparable) != _negate;
+
+    public override Expression EmitBool(Expression data) =>
+        !_comparable ? base.EmitBool(data)
+        : _negate ? Expression.NotEqual(Emit.Invoke(_accessor, data), Expression.Constant(_constant))
+        : Expression.Equal(Emit.Invoke(_accessor, data), Expression.Constant(_constant));
 }
 
 internal sealed class StringVarEqualsConstNode<T> : BoolNode<T>
@@ -458,24 +603,35 @@ internal sealed class StringVarEqualsConstNode<T> : BoolNode<T>
         string? s = _accessor(data);
         return (s is not null && _constant is not null && string.Equals(s, _constant, StringComparison.Ordinal)) != _negate;
     }
+
+    public override Expression EmitBool(Expression data)
+    {
+        if (_constant is null)
+        {
+            return base.EmitBool(data);
+        }
+        // string.Equals(null, "c", Ordinal) is false, as required (the constant is never null).
+        Expression equals = Expression.Call(Emit.StringEquals, Emit.Invoke(_accessor, data), Expression.Constant(_constant), Expression.Constant(StringComparison.Ordinal));
+        return _negate ? Expression.Not(equals) : equals;
+    }
 }
 
 /// <summary><c>in</c> of a typed string var in a literal array.</summary>
 internal sealed class StringVarInConstNode<T> : BoolNode<T>
 {
-    private const int HashThreshold = 16;
+    private const int SetThreshold = 4;
     private readonly Func<T, string?> _accessor;
     private readonly string[] _strings;
-    private readonly HashSet<string>? _set;
+    private readonly FrozenSet<string>? _set;
 
     public StringVarInConstNode(string path, Func<T, string?> accessor, CLValue[] items) : base(path)
     {
         _accessor = accessor;
         // Only string items can equal a string; a null needle equals nothing (literal arrays contain no null).
         _strings = items.Where(i => i.Kind == CLValueKind.String).Select(i => i.AsString).Distinct(StringComparer.Ordinal).ToArray();
-        if (_strings.Length >= HashThreshold)
+        if (_strings.Length >= SetThreshold)
         {
-            _set = new HashSet<string>(_strings, StringComparer.Ordinal);
+            _set = _strings.ToFrozenSet(StringComparer.Ordinal); // length-bucketed, cheap hashing: faster than a scan
         }
     }
 
@@ -500,6 +656,30 @@ internal sealed class StringVarInConstNode<T> : BoolNode<T>
         }
         return false;
     }
+
+    public override Expression EmitBool(Expression data)
+    {
+        var s = Expression.Variable(typeof(string), "s");
+        Expression test;
+        if (_set is not null)
+        {
+            test = Expression.Call(Expression.Constant(_set), typeof(FrozenSet<string>).GetMethod(nameof(FrozenSet<string>.Contains), new[] { typeof(string) })!, s);
+        }
+        else
+        {
+            test = Expression.Constant(false);
+            for (int i = _strings.Length - 1; i >= 0; i--)
+            {
+                test = Expression.OrElse(
+                    Expression.Call(Emit.StringEquals, s, Expression.Constant(_strings[i]), Expression.Constant(StringComparison.Ordinal)),
+                    test);
+            }
+        }
+        return Expression.Block(
+            new[] { s },
+            Expression.Assign(s, Emit.Invoke(_accessor, data)),
+            Expression.AndAlso(Expression.NotEqual(s, Expression.Constant(null, typeof(string))), test));
+    }
 }
 
 internal sealed class InNode<T> : BoolNode<T>
@@ -512,10 +692,10 @@ internal sealed class InNode<T> : BoolNode<T>
         _haystack = haystack;
     }
 
-    public override bool EvalBool(T data)
+    public override bool EvalBool(T data) => Test(_needle.Eval(data), _haystack.Eval(data));
+
+    public bool Test(CLValue needle, CLValue haystack)
     {
-        CLValue needle = _needle.Eval(data);
-        CLValue haystack = _haystack.Eval(data);
         if (haystack.Kind != CLValueKind.Array)
         {
             Throw.At(Path, $"right-hand side of an \"in\" operation must be an array, but is {Throw.Describe(haystack)}");
@@ -523,16 +703,18 @@ internal sealed class InNode<T> : BoolNode<T>
         return Contains(haystack.RawRef!, needle);
     }
 
+    public override Expression EmitBool(Expression data) => Emitter<T>.CallNode(this, nameof(Test), _needle.EmitValue(data), _haystack.EmitValue(data));
+
     internal static bool Contains(object list, CLValue needle)
     {
         if (list is CLValue[] array)
         {
             if (needle.Kind == CLValueKind.String)
             {
-                var s = (string)needle.RawRef!;
+                var s = Unsafe.As<string>(needle.RawRef!);
                 for (int i = 0; i < array.Length; i++)
                 {
-                    if (array[i].Kind == CLValueKind.String && string.Equals((string)array[i].RawRef!, s, StringComparison.Ordinal))
+                    if (array[i].Kind == CLValueKind.String && string.Equals(Unsafe.As<string>(array[i].RawRef!), s, StringComparison.Ordinal))
                     {
                         return true;
                     }
@@ -579,11 +761,11 @@ internal sealed class InConstNode<T> : BoolNode<T>
         }
     }
 
-    public override bool EvalBool(T data)
-    {
-        CLValue needle = _needle.Eval(data);
-        return _set is null ? InNode<T>.Contains(_items, needle) : _set.Contains(needle);
-    }
+    public override bool EvalBool(T data) => Test(_needle.Eval(data));
+
+    public bool Test(CLValue needle) => _set is null ? InNode<T>.Contains(_items, needle) : _set.Contains(needle);
+
+    public override Expression EmitBool(Expression data) => Emitter<T>.CallNode(this, nameof(Test), _needle.EmitValue(data));
 }
 
 // ------------------------------------------------------------------ integer arithmetic
