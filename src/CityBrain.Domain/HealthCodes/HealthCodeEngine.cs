@@ -35,7 +35,9 @@ public sealed class HealthCodeEngine(RuleSet rules, CityCalendar calendar)
         for (var i = 0; i < compiled.Length; i++)
         {
             var rule = compiled[i];
-            if (!rule.When.EvaluateTruthy(f))
+            // A rule that fails at run time (a type error the load-time checks could not see) counts as not holding,
+            // as the CertLogic specification advises, rather than stopping a whole-city recompute.
+            if (!rule.When.EvaluateTruthyOrFalse(f))
             {
                 continue;
             }
