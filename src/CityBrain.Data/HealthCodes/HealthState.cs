@@ -9,7 +9,9 @@ public sealed record StoredCode(long ResidentId, Colour Colour, string Rules, Da
     DateTimeOffset ColourSince, DateTimeOffset ComputedAt, Colour? OverrideColour, string? OverrideReason, DateTimeOffset? OverrideUntil);
 
 /// <summary>A new code to store; <see cref="ColourChanged"/> also writes a row to code_changes.</summary>
-public readonly record struct CodeUpdate(long ResidentId, Colour From, Colour Colour, string Rules, long? NextChange, bool ColourChanged);
+/// <remarks>With <see cref="Version"/> at least 0 the update applies only if the row's facts are still that version, so a
+/// whole-city recompute that read a row before an event changed it cannot overwrite the event's newer code.</remarks>
+public readonly record struct CodeUpdate(long ResidentId, Colour From, Colour Colour, string Rules, long? NextChange, bool ColourChanged, long Version = -1);
 
 /// <summary>
 /// Reads and writes the health_state projection: the facts the rules read and the code they gave, one row a
@@ -19,10 +21,10 @@ public static class HealthStateStore
 {
     internal const string Columns =
         "resident_id, home_division, birth_year, lists, since0, since1, since2, since3, since4, decl_day, temp_x10, symptoms, " +
-        "contact_case, travel, last_abnormal_day, streak_start, streak_last, ov_colour, ov_until, colour, rules, next_change";
+        "contact_case, travel, last_abnormal_day, streak_start, streak_last, ov_colour, ov_until, colour, rules, next_change, version";
 
     /// <summary>The current code as stored, plus what the engine needs to know about it.</summary>
-    public readonly record struct Current(Colour Colour, string Rules, long? NextChange, Colour? OverrideColour, long? OverrideUntil);
+    public readonly record struct Current(Colour Colour, string Rules, long? NextChange, Colour? OverrideColour, long? OverrideUntil, long Version = -1);
 
     /// <summary>Fills <paramref name="f"/> from a row read with <see cref="Columns"/>.</summary>
     public static Current Read(DbDataReader r, HealthFacts f)
@@ -48,14 +50,16 @@ public static class HealthStateStore
         long? ovUntil = r.IsDBNull(18) ? null : r.GetInt64(18);
         f.OverrideColour = ov;
         f.OverrideUntil = ovUntil ?? 0;
-        return new Current((Colour)r.GetInt32(19), r.GetString(20), r.IsDBNull(21) ? null : r.GetInt64(21), ov, ovUntil);
+        return new Current((Colour)r.GetInt32(19), r.GetString(20), r.IsDBNull(21) ? null : r.GetInt64(21), ov, ovUntil, r.GetInt64(22));
     }
 
     public static async Task<(bool Found, Current Current)> LoadAsync(DbConnection c, DbTransaction? tx, long residentId, HealthFacts f, CancellationToken ct = default)
     {
         await using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"SELECT {Columns} FROM health_state WHERE resident_id = @id";
+        // Inside a write transaction the row is locked on PostgreSQL (SQLite write transactions are IMMEDIATE, so
+        // writers are serialised): two events for one resident at once cannot lose each other's change.
+        cmd.CommandText = $"SELECT {Columns} FROM health_state WHERE resident_id = @id" + (tx is not null && c is Npgsql.NpgsqlConnection ? " FOR UPDATE" : "");
         cmd.AddParameter("id", residentId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))
@@ -66,14 +70,13 @@ public static class HealthStateStore
     }
 
     /// <summary>Streams rows with ids in [from, to) in id order.</summary>
-    public static DbDataReader OpenRange(DbConnection c, long from, long to, long onlyChangedBefore = long.MaxValue)
+    public static DbDataReader OpenRange(DbConnection c, long from, long to)
     {
         var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT {Columns} FROM health_state WHERE resident_id >= @a AND resident_id < @b ORDER BY resident_id";
         cmd.AddParameter("a", from);
         cmd.AddParameter("b", to);
         cmd.CommandTimeout = 0;
-        _ = onlyChangedBefore;
         return cmd.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
     }
 
@@ -93,7 +96,7 @@ public static class HealthStateStore
         cmd.Transaction = tx;
         cmd.CommandText = "UPDATE health_state SET lists = @lists, since0 = @s0, since1 = @s1, since2 = @s2, since3 = @s3, since4 = @s4, " +
                           "decl_day = @dd, temp_x10 = @temp, symptoms = @sym, contact_case = @cc, travel = @travel, last_abnormal_day = @lad, " +
-                          "streak_start = @ss, streak_last = @sl WHERE resident_id = @id";
+                          "streak_start = @ss, streak_last = @sl, version = version + 1 WHERE resident_id = @id";
         cmd.AddParameter("lists", (int)f.Lists);
         for (var i = 0; i < Lists.Count; i++)
         {
@@ -115,7 +118,7 @@ public static class HealthStateStore
     {
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "UPDATE health_state SET ov_colour = @c, ov_until = @u, ov_reason = @r WHERE resident_id = @id";
+        cmd.CommandText = "UPDATE health_state SET ov_colour = @c, ov_until = @u, ov_reason = @r, version = version + 1 WHERE resident_id = @id";
         cmd.AddParameter("c", colour is { } col ? (int)col : null);
         cmd.AddParameter("u", until);
         cmd.AddParameter("r", reason);
@@ -140,13 +143,14 @@ public static class HealthStateStore
         using var up = c.CreateCommand();
         up.Transaction = tx;
         up.CommandText = "UPDATE health_state SET colour = @c, rules = @r, next_change = @n, computed_at = @t, " +
-                         "colour_since = CASE WHEN @changed = 1 THEN @t ELSE colour_since END WHERE resident_id = @id";
+                         "colour_since = CASE WHEN @changed = 1 THEN @t ELSE colour_since END WHERE resident_id = @id AND (@v < 0 OR version = @v)";
         var pc = up.AddParameter("c", 0);
         var pr = up.AddParameter("r", "");
         var pn = up.AddParameter("n", DBNull.Value);
         var pt = up.AddParameter("t", now);
         var pch = up.AddParameter("changed", 0);
         var pid = up.AddParameter("id", 0L);
+        var pv = up.AddParameter("v", -1L);
         up.Prepare();
         using var ins = c.CreateCommand();
         ins.Transaction = tx;
@@ -165,7 +169,11 @@ public static class HealthStateStore
             pn.Value = u.NextChange is { } n ? n : DBNull.Value;
             pch.Value = u.ColourChanged ? 1 : 0;
             pid.Value = u.ResidentId;
-            up.ExecuteNonQuery();
+            pv.Value = u.Version;
+            if (up.ExecuteNonQuery() == 0)
+            {
+                continue; // changed since it was read: the newer change already computed its code
+            }
             if (u.ColourChanged)
             {
                 iid.Value = u.ResidentId;
@@ -181,11 +189,11 @@ public static class HealthStateStore
     private static void SavePostgres(Npgsql.NpgsqlConnection c, Npgsql.NpgsqlTransaction tx, IReadOnlyList<CodeUpdate> updates, long now, string cause)
     {
         using (var create = new Npgsql.NpgsqlCommand(
-            "CREATE TEMP TABLE IF NOT EXISTS code_updates (resident_id BIGINT, colour_from INTEGER, colour INTEGER, rules TEXT, next_change BIGINT, changed BOOLEAN) ON COMMIT DELETE ROWS", c, tx))
+            "CREATE TEMP TABLE IF NOT EXISTS code_updates (resident_id BIGINT, colour_from INTEGER, colour INTEGER, rules TEXT, next_change BIGINT, changed BOOLEAN, version BIGINT) ON COMMIT DELETE ROWS", c, tx))
         {
             create.ExecuteNonQuery();
         }
-        using (var copy = c.BeginBinaryImport("COPY code_updates (resident_id, colour_from, colour, rules, next_change, changed) FROM STDIN (FORMAT BINARY)"))
+        using (var copy = c.BeginBinaryImport("COPY code_updates (resident_id, colour_from, colour, rules, next_change, changed, version) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var u in updates)
             {
@@ -203,14 +211,17 @@ public static class HealthStateStore
                     copy.WriteNull();
                 }
                 copy.Write(u.ColourChanged, NpgsqlTypes.NpgsqlDbType.Boolean);
+                copy.Write(u.Version, NpgsqlTypes.NpgsqlDbType.Bigint);
             }
             copy.Complete();
         }
         using var apply = new Npgsql.NpgsqlCommand(
-            "UPDATE health_state h SET colour = u.colour, rules = u.rules, next_change = u.next_change, computed_at = @t, " +
-            "colour_since = CASE WHEN u.changed THEN @t ELSE h.colour_since END FROM code_updates u WHERE h.resident_id = u.resident_id; " +
+            "WITH applied AS (UPDATE health_state h SET colour = u.colour, rules = u.rules, next_change = u.next_change, computed_at = @t, " +
+            "colour_since = CASE WHEN u.changed THEN @t ELSE h.colour_since END FROM code_updates u " +
+            "WHERE h.resident_id = u.resident_id AND (u.version < 0 OR h.version = u.version) " +
+            "RETURNING u.resident_id, u.colour_from, u.colour, u.rules, u.changed) " +
             "INSERT INTO code_changes (resident_id, at, colour_from, colour_to, rules, cause) " +
-            "SELECT resident_id, @t, colour_from, colour, rules, @cause FROM code_updates WHERE changed; " +
+            "SELECT resident_id, @t, colour_from, colour, rules, @cause FROM applied WHERE changed; " +
             "TRUNCATE code_updates;", c, tx);
         apply.Parameters.AddWithValue("t", now);
         apply.Parameters.AddWithValue("cause", cause);

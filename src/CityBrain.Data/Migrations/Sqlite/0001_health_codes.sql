@@ -73,8 +73,11 @@ CREATE TABLE health_state (
     rules             TEXT NOT NULL DEFAULT '',
     next_change       INTEGER,
     colour_since      INTEGER NOT NULL,
-    computed_at       INTEGER NOT NULL
+    computed_at       INTEGER NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 0   -- bumped by every change of facts: a recompute never overwrites a newer change
 );
+
+CREATE INDEX health_state_next_change ON health_state (next_change) WHERE next_change IS NOT NULL;
 
 CREATE TABLE code_changes (
     id          INTEGER PRIMARY KEY,

@@ -61,7 +61,7 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
         {
             return null;
         }
-        return new CodeUpdate(f.ResidentKey, current.Colour, d.Colour, rules, next, d.Colour != current.Colour);
+        return new CodeUpdate(f.ResidentKey, current.Colour, d.Colour, rules, next, d.Colour != current.Colour, current.Version);
     }
 
     /// <summary>Loads one resident's facts, lets <paramref name="change"/> alter them, stores facts and the new code.</summary>
@@ -77,6 +77,7 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
         {
             change(f);
             HealthStateStore.SaveFacts(c, tx, f);
+            current = current with { Version = current.Version + 1 };
         }
         var now = app.Now;
         var engine = app.Engine;
