@@ -85,7 +85,7 @@ public static class OverrideStore
     }
 
     public static void SetStatus(DbConnection c, DbTransaction tx, long id, string status, string? by, long now) =>
-        c.Execute("UPDATE code_overrides SET status = @status, approved_by = COALESCE(@by, approved_by), approved_at = @now WHERE id = @id", new { id, status, by, now }, tx);
+        c.Execute("UPDATE code_overrides SET status = @status, approved_by = COALESCE(@by, approved_by), approved_at = CASE WHEN @by IS NULL THEN approved_at ELSE @now END WHERE id = @id", new { id, status, by, now }, tx);
 
     private static IEnumerable<OverrideRow> Map(IEnumerable<(long Id, long R, int C, string Reason, long Exp, string SetBy, long SetAt, string Status, string? ApprovedBy, long? ApprovedAt)> rows) =>
         rows.Select(r => new OverrideRow(r.Id, r.R, (Colour)r.C, r.Reason, DateTimeOffset.FromUnixTimeSeconds(r.Exp), r.SetBy,

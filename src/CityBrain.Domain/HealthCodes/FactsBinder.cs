@@ -18,7 +18,7 @@ public sealed class FactsBinder : IVarBinder<HealthFacts>
     [
         ("now", "date-time", "the time of evaluation"),
         ("resident.home_division", "string", "division code of the resident's home"),
-        ("resident.age", "integer", "age in years this year"),
+        ("resident.age", "integer or null", "age in years this year (null when not known)"),
         ("lists", "array of strings", "the authoritative lists the resident is on now: confirmed, suspected, close_contact, secondary_contact, inbound_quarantine"),
         ("list_days.<list>", "integer or null", "days since the resident joined that list (null when not on it)"),
         ("declaration.present", "boolean", "whether the resident has made a self-declaration"),

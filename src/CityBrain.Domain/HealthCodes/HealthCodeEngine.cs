@@ -53,9 +53,11 @@ public sealed class HealthCodeEngine(RuleSet rules, CityCalendar calendar)
                     {
                         continue;
                     }
-                    // Released on the day the need-th normal check-in is made, if the run goes on.
-                    ruleRelease = f.Today + (need - have) - (f.StreakLastDay == f.Today ? 0 : 1);
-                    ruleRelease = Math.Max(ruleRelease, f.Today);
+                    // Released on the day the need-th normal check-in is made, if the run goes on: the next check-in that
+                    // counts is the day after the run's last one, or (no run yet) today or the day after the event.
+                    var first = have > 0 ? f.StreakLastDay + 1
+                        : Math.Max(f.Today, eventDay == HealthFacts.NoDay ? f.Today : eventDay + 1);
+                    ruleRelease = Math.Max(first + (need - have) - 1, f.Today);
                 }
                 if (rule.Days is { } days && since is not null)
                 {

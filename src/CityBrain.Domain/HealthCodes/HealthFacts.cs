@@ -109,6 +109,15 @@ public sealed class HealthFacts
         {
             return; // already counted
         }
+        if (StreakLastDay != NoDay && day == StreakStartDay - 1)
+        {
+            StreakStartDay = day; // a late report for the day before the run extends it backwards
+            return;
+        }
+        if (StreakLastDay != NoDay && day < StreakStartDay)
+        {
+            return; // a late report for an older day does not break the current run
+        }
         if (StreakLastDay != NoDay && day == StreakLastDay + 1)
         {
             StreakLastDay = day;

@@ -77,8 +77,16 @@ public sealed class RuleSet
         {
             throw new RuleSetException(["the rule set must be a JSON object with \"name\" and \"rules\""]);
         }
-        var name = obj["name"]?.GetValue<string>() ?? "unnamed";
-        var description = obj["description"]?.GetValue<string>() ?? "";
+        var name = Str(obj, "name") ?? "unnamed";
+        var description = Str(obj, "description") ?? "";
+        if (obj["name"] is not null && Str(obj, "name") is null)
+        {
+            errors.Add("name: must be a string");
+        }
+        if (obj["description"] is not null && Str(obj, "description") is null)
+        {
+            errors.Add("description: must be a string");
+        }
         if (obj["rules"] is not JsonArray array || array.Count == 0)
         {
             throw new RuleSetException(["\"rules\" must be a non-empty array"]);

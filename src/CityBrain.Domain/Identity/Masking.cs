@@ -23,5 +23,5 @@ public static class Masking
 
     /// <summary>138****5678.</summary>
     public static string Phone(string phone) =>
-        phone.Length >= 7 ? string.Concat(phone.AsSpan(0, 3), new string('*', phone.Length - 7), phone.AsSpan(phone.Length - 4)) : "****";
+        phone.Length >= 8 ? string.Concat(phone.AsSpan(0, 3), new string('*', phone.Length - 7), phone.AsSpan(phone.Length - 4)) : "****";
 }

@@ -121,6 +121,14 @@ const CB = (() => {
 
   /** Runs an async submit handler: button disabled while it runs, old errors cleared, new ones shown. */
   function onSubmit(form, handler) {
+    // Editing a field clears its own error message.
+    form.addEventListener('input', ev => {
+      const f = ev.target;
+      if (!(f instanceof Element) || f.getAttribute('aria-invalid') !== 'true') return;
+      f.removeAttribute('aria-invalid');
+      const anchor = f.closest('.checks, fieldset, .field') || f.parentElement;
+      anchor?.querySelectorAll('.field-error').forEach(e => e.remove());
+    });
     form.addEventListener('submit', async ev => {
       ev.preventDefault();
       const buttons = form.querySelectorAll('button[type=submit], button:not([type])');

@@ -73,8 +73,8 @@
         stat('红码 Red', c.red || 0, 'red', 'stat-red'),
         ...Object.entries(LISTS).map(([k, label]) => stat(label, l[k] || 0, '', `stat-${k}`)),
         stat('待处理申诉 Open appeals', s.open_appeals, '', 'stat-open-appeals'),
-        stat('待审批红码 Pending reds', s.pending_overrides, '', 'stat-pending'),
-        el('div', { class: 'stat' }, el('div', { class: 'k' }, '规则 Rule set'), el('div', { class: 'v', style: 'font-size:1rem' }, s.rule_set)));
+        stat('待审批红码 Pending reds', s.pending_overrides, '', 'stat-pending'));
+      $('stats-rules').textContent = `规则 Rule set: ${s.rule_set}`;
     });
   }
   $('reload').addEventListener('click', () => Promise.all([loadStats(), loadPending(), loadAppeals()]));
@@ -272,6 +272,9 @@
           el('select', { name: 'colour' }, el('option', { value: 'green' }, '绿码 Green'), el('option', { value: 'yellow' }, '黄码 Yellow')))),
       el('div', { class: 'field' }, el('label', {}, '结果说明 Outcome (居民可见 the resident sees it)'), el('input', { type: 'text', name: 'outcome' })),
       el('div', { class: 'actions' }, el('button', { type: 'submit' }, '提交决定 Decide')));
+    const syncColour = () => { form.colour.disabled = form.decision.value !== 'overturned'; };
+    form.decision.addEventListener('change', syncColour);
+    syncColour();
     CB.onSubmit(form, async f => {
       const decision = f.decision.value;
       await api('POST', `/api/v1/health/appeals/${a.id}/decision`, {
