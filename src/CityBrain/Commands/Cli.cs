@@ -20,6 +20,7 @@ public static partial class Cli
         DictionaryKeyPolicy = null,
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     internal static readonly Option<string> DbOption = new("--db")

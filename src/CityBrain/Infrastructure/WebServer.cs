@@ -35,6 +35,7 @@ public static class WebServer
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DictionaryKeyPolicy = null;
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -43,7 +44,13 @@ public static class WebServer
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<CityBrainApp>(); // migrate and load keys at start-up, not on the first request
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf, ExceptionHandler = WriteProblem });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = StatusOf,
+            ExceptionHandler = WriteProblem,
+            // Bad input is the client's error, answered with a 400/404/409: not logged as a server failure.
+            SuppressDiagnosticsCallback = ctx => StatusOf(ctx.Exception) < 500,
+        });
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();

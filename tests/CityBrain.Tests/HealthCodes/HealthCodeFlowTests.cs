@@ -41,7 +41,7 @@ public abstract class HealthCodeFlowTests<TServer>(TServer server) where TServer
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
-        Assert.Contains("check digit", problem.GetProperty("errors").GetProperty("resident_id")[0].GetString());
+        Assert.Contains("check digit", problem.GetProperty("errors").GetProperty("id_number")[0].GetString());
     }
 
     [Fact]

@@ -22,27 +22,27 @@ public sealed partial class HealthCodeService
 {
     // ---------- residents ----------
 
-    public PersonInput ValidatePerson(string? idNumber, string? name, string? phone, string? division, string prefix = "")
+    public PersonInput ValidatePerson(string? idNumber, string? name, string? phone, string? division, string idField = "resident_id")
     {
         var today = App.Calendar.DateOf(App.Now);
         if (!ResidentIdNumber.TryParse(idNumber, today, App.Divisions.IsPlausibleIdPrefix, out var id, out var error))
         {
-            throw new InputException(prefix + "resident_id", error);
+            throw new InputException(idField, error);
         }
         name = name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 50)
         {
-            throw new InputException(prefix + "name", "name is required and at most 50 characters");
+            throw new InputException("name", "name is required and at most 50 characters");
         }
         phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim();
         if (phone is not null && !(phone.Length == 11 && phone[0] == '1' && phone.All(char.IsAsciiDigit)))
         {
-            throw new InputException(prefix + "phone", "phone must be an 11-digit mobile number starting with 1");
+            throw new InputException("phone", "phone must be an 11-digit mobile number starting with 1");
         }
         division = division?.Trim();
         if (!DivisionCode.IsWellFormed(division) || !App.Divisions.Contains(division!))
         {
-            throw new InputException(prefix + "division_code", $"'{division}' is not a known division code");
+            throw new InputException("division_code", $"'{division}' is not a known division code");
         }
         return new PersonInput(id, name, phone, division!);
     }
@@ -50,7 +50,7 @@ public sealed partial class HealthCodeService
     /// <summary>Self-registration: a resident with a login (user name = phone number).</summary>
     public async Task<long> RegisterAsync(RegistrationInput input, CancellationToken ct = default)
     {
-        var person = ValidatePerson(input.IdNumber, input.Name, input.Phone, input.DivisionCode);
+        var person = ValidatePerson(input.IdNumber, input.Name, input.Phone, input.DivisionCode, idField: "id_number");
         if (person.Phone is null)
         {
             throw new InputException("phone", "phone is required to register (it is the login name)");
@@ -70,7 +70,7 @@ public sealed partial class HealthCodeService
         var (residentId, _) = ResidentStore.Upsert(c, tx, [person], App.Keys.Protector, now)[0];
         if (UserStore.FindByResident(c, residentId) is not null)
         {
-            throw new ConflictException("resident_id", "this resident already has an account");
+            throw new ConflictException("id_number", "this resident already has an account");
         }
         UserStore.Add(c, tx, person.Phone, hash, Roles.Resident, residentId, now);
         await ChangeAsync(c, tx, residentId, "registration", null, ct);
@@ -395,11 +395,15 @@ public sealed partial class HealthCodeService
     /// <summary>Everything about a resident, for a health official; the read is audited.</summary>
     public async Task<ResidentDetail> ResidentDetailAsync(Actor actor, long residentId, string why, CancellationToken ct = default)
     {
+        if (string.IsNullOrWhiteSpace(why) || why.Trim().Length < 5)
+        {
+            throw new InputException("why", "say why you need this person's data (a case number or purpose, at least 5 characters); it goes into the audit log");
+        }
         await using var c = await App.Db.OpenAsync(ct);
         var row = ResidentStore.Get(c, residentId) ?? throw new NotFoundException($"no resident with key {residentId}");
         var who = ResidentStore.Reveal(c, residentId, App.Keys.Protector)!.Value;
         var code = await HealthStateStore.GetCodeAsync(c, residentId, ct);
-        Audit(c, null, actor, "resident.read", residentId, string.IsNullOrWhiteSpace(why) ? "identity, code, lists and declarations" : why);
+        Audit(c, null, actor, "resident.read", residentId, why.Trim());
         var id = ResidentIdNumber.TryParse(who.IdNumber, DateOnly.MaxValue, null, out var parsed, out _) ? parsed.Masked : "****";
         return new ResidentDetail(residentId, id, who.Name, who.Phone is null ? null : Masking.Phone(who.Phone), row.DivisionCode, View(code!),
             ListStore.History(c, residentId), DeclarationStore.Recent(c, residentId, 20), OverrideStore.List(c, null, residentId), AppealStore.List(c, null, residentId));
