@@ -40,6 +40,7 @@ if [ -z "${CITYBRAIN_TEST_PG:-}" ]; then
     pg_dir=$(mktemp -d /tmp/citybrain-pg.XXXXXX)
     chown postgres "$pg_dir" 2>/dev/null || true
     port=$(( 55000 + RANDOM % 5000 ))
+    cd /
     if runuser -u postgres -- "$bin/initdb" -D "$pg_dir/data" -A trust -U postgres -E UTF8 >"$results/pg-initdb.log" 2>&1 &&
        runuser -u postgres -- "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
          -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null; then
@@ -48,6 +49,7 @@ if [ -z "${CITYBRAIN_TEST_PG:-}" ]; then
     else
       echo "could not start PostgreSQL; see $results/pg-initdb.log"
     fi
+    cd "$root"
   fi
 fi
 # Without a server the PostgreSQL tests fail (CI) rather than skip: set CITYBRAIN_TEST_PG=skip to skip them by hand.
