@@ -76,13 +76,26 @@ public static class OverrideStore
             "WHERE (@status IS NULL OR status = @status) AND (@residentId IS NULL OR resident_id = @residentId) ORDER BY id DESC LIMIT 500",
             new { status, residentId })).ToList();
 
-    /// <summary>Other active overrides of a resident end when a new one takes effect.</summary>
-    public static void Activate(DbConnection c, DbTransaction tx, long id, long residentId, string? approvedBy, long now)
+    /// <summary>
+    /// Makes an override the one in force (ending other active ones of the resident). Only from <paramref name="from"/>:
+    /// returns false when another official changed it first (two approvals, or an approval and a rejection, at once).
+    /// </summary>
+    public static bool Activate(DbConnection c, DbTransaction tx, long id, long residentId, string? approvedBy, long now, string from = "pending")
     {
+        var moved = c.Execute("UPDATE code_overrides SET status = 'active', approved_by = COALESCE(@approvedBy, approved_by), approved_at = CASE WHEN @approvedBy IS NULL THEN approved_at ELSE @now END WHERE id = @id AND status = @from",
+            new { id, approvedBy, now, from }, tx);
+        if (moved == 0)
+        {
+            return false;
+        }
         c.Execute("UPDATE code_overrides SET status = 'revoked' WHERE resident_id = @residentId AND status = 'active' AND id <> @id", new { residentId, id }, tx);
-        c.Execute("UPDATE code_overrides SET status = 'active', approved_by = COALESCE(@approvedBy, approved_by), approved_at = CASE WHEN @approvedBy IS NULL THEN approved_at ELSE @now END WHERE id = @id",
-            new { id, approvedBy, now }, tx);
+        return true;
     }
+
+    /// <summary>Moves an override from one status to another; false when it was no longer in <paramref name="from"/>.</summary>
+    public static bool Transition(DbConnection c, DbTransaction tx, long id, string from, string to, string? by, long now) =>
+        c.Execute("UPDATE code_overrides SET status = @to, approved_by = COALESCE(@by, approved_by), approved_at = CASE WHEN @by IS NULL THEN approved_at ELSE @now END WHERE id = @id AND status = @from",
+            new { id, from, to, by, now }, tx) > 0;
 
     public static void SetStatus(DbConnection c, DbTransaction tx, long id, string status, string? by, long now) =>
         c.Execute("UPDATE code_overrides SET status = @status, approved_by = COALESCE(@by, approved_by), approved_at = CASE WHEN @by IS NULL THEN approved_at ELSE @now END WHERE id = @id", new { id, status, by, now }, tx);
@@ -102,9 +115,10 @@ public static class AppealStore
             "INSERT INTO appeals (resident_id, colour, rules, text, filed_at, status) VALUES (@residentId, @colour, @rules, @text, @now, 'open') RETURNING id",
             new { residentId, colour = (int)colour, rules, text, now }, tx);
 
-    public static void Decide(DbConnection c, DbTransaction tx, long id, string status, string by, string outcome, long now) =>
-        c.Execute("UPDATE appeals SET status = @status, decided_by = @by, decided_at = @now, outcome = @outcome WHERE id = @id",
-            new { id, status, by, outcome, now }, tx);
+    /// <summary>Decides an open appeal; false when it was decided already (by another official at the same time).</summary>
+    public static bool Decide(DbConnection c, DbTransaction tx, long id, string status, string by, string outcome, long now) =>
+        c.Execute("UPDATE appeals SET status = @status, decided_by = @by, decided_at = @now, outcome = @outcome WHERE id = @id AND status = 'open'",
+            new { id, status, by, outcome, now }, tx) > 0;
 
     public static AppealRow? Get(DbConnection c, DbTransaction? tx, long id) =>
         Query(c, tx, "WHERE id = @id", new { id }).FirstOrDefault();

@@ -11,7 +11,7 @@ public sealed record StoredCode(long ResidentId, Colour Colour, string Rules, Da
 /// <summary>A new code to store; <see cref="ColourChanged"/> also writes a row to code_changes.</summary>
 /// <remarks>With <see cref="Version"/> at least 0 the update applies only if the row's facts are still that version, so a
 /// whole-city recompute that read a row before an event changed it cannot overwrite the event's newer code.</remarks>
-public readonly record struct CodeUpdate(long ResidentId, Colour From, Colour Colour, string Rules, long? NextChange, bool ColourChanged, long Version = -1);
+public readonly record struct CodeUpdate(long ResidentId, Colour From, Colour Colour, string Rules, long? NextChange, bool ColourChanged, long Version = -1, string? Released = null);
 
 /// <summary>
 /// Reads and writes the health_state projection: the facts the rules read and the code they gave, one row a
@@ -21,10 +21,10 @@ public static class HealthStateStore
 {
     internal const string Columns =
         "resident_id, home_division, birth_year, lists, since0, since1, since2, since3, since4, decl_day, temp_x10, symptoms, " +
-        "contact_case, travel, last_abnormal_day, streak_start, streak_last, ov_colour, ov_until, colour, rules, next_change, version";
+        "contact_case, travel, last_abnormal_day, streak_start, streak_last, ov_colour, ov_until, colour, rules, next_change, version, released, ov_set_day";
 
     /// <summary>The current code as stored, plus what the engine needs to know about it.</summary>
-    public readonly record struct Current(Colour Colour, string Rules, long? NextChange, Colour? OverrideColour, long? OverrideUntil, long Version = -1);
+    public readonly record struct Current(Colour Colour, string Rules, long? NextChange, Colour? OverrideColour, long? OverrideUntil, long Version = -1, string? Released = null);
 
     /// <summary>Fills <paramref name="f"/> from a row read with <see cref="Columns"/>.</summary>
     public static Current Read(DbDataReader r, HealthFacts f)
@@ -50,7 +50,14 @@ public static class HealthStateStore
         long? ovUntil = r.IsDBNull(18) ? null : r.GetInt64(18);
         f.OverrideColour = ov;
         f.OverrideUntil = ovUntil ?? 0;
-        return new Current((Colour)r.GetInt32(19), r.GetString(20), r.IsDBNull(21) ? null : r.GetInt64(21), ov, ovUntil, r.GetInt64(22));
+        // Columns in order: the PostgreSQL reader streams them (SequentialAccess).
+        var colour = (Colour)r.GetInt32(19);
+        var rules = r.GetString(20);
+        long? next = r.IsDBNull(21) ? null : r.GetInt64(21);
+        var version = r.GetInt64(22);
+        f.Released = r.IsDBNull(23) ? null : r.GetString(23);
+        f.OverrideSetDay = r.IsDBNull(24) ? HealthFacts.NoDay : r.GetInt32(24);
+        return new Current(colour, rules, next, ov, ovUntil, version, f.Released);
     }
 
     public static async Task<(bool Found, Current Current)> LoadAsync(DbConnection c, DbTransaction? tx, long residentId, HealthFacts f, CancellationToken ct = default)
@@ -114,11 +121,12 @@ public static class HealthStateStore
         cmd.ExecuteNonQuery();
     }
 
-    public static void SaveOverride(DbConnection c, DbTransaction tx, long residentId, Colour? colour, long? until, string? reason)
+    public static void SaveOverride(DbConnection c, DbTransaction tx, long residentId, Colour? colour, long? until, string? reason, int? setDay = null)
     {
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "UPDATE health_state SET ov_colour = @c, ov_until = @u, ov_reason = @r, version = version + 1 WHERE resident_id = @id";
+        cmd.CommandText = "UPDATE health_state SET ov_colour = @c, ov_until = @u, ov_reason = @r, ov_set_day = @d, version = version + 1 WHERE resident_id = @id";
+        cmd.AddParameter("d", setDay);
         cmd.AddParameter("c", colour is { } col ? (int)col : null);
         cmd.AddParameter("u", until);
         cmd.AddParameter("r", reason);
@@ -142,7 +150,7 @@ public static class HealthStateStore
         }
         using var up = c.CreateCommand();
         up.Transaction = tx;
-        up.CommandText = "UPDATE health_state SET colour = @c, rules = @r, next_change = @n, computed_at = @t, " +
+        up.CommandText = "UPDATE health_state SET colour = @c, rules = @r, next_change = @n, computed_at = @t, released = @rel, " +
                          "colour_since = CASE WHEN @changed = 1 THEN @t ELSE colour_since END WHERE resident_id = @id AND (@v < 0 OR version = @v)";
         var pc = up.AddParameter("c", 0);
         var pr = up.AddParameter("r", "");
@@ -151,6 +159,7 @@ public static class HealthStateStore
         var pch = up.AddParameter("changed", 0);
         var pid = up.AddParameter("id", 0L);
         var pv = up.AddParameter("v", -1L);
+        var prel = up.AddParameter("rel", DBNull.Value);
         up.Prepare();
         using var ins = c.CreateCommand();
         ins.Transaction = tx;
@@ -170,6 +179,7 @@ public static class HealthStateStore
             pch.Value = u.ColourChanged ? 1 : 0;
             pid.Value = u.ResidentId;
             pv.Value = u.Version;
+            prel.Value = (object?)u.Released ?? DBNull.Value;
             if (up.ExecuteNonQuery() == 0)
             {
                 continue; // changed since it was read: the newer change already computed its code
@@ -189,11 +199,11 @@ public static class HealthStateStore
     private static void SavePostgres(Npgsql.NpgsqlConnection c, Npgsql.NpgsqlTransaction tx, IReadOnlyList<CodeUpdate> updates, long now, string cause)
     {
         using (var create = new Npgsql.NpgsqlCommand(
-            "CREATE TEMP TABLE IF NOT EXISTS code_updates (resident_id BIGINT, colour_from INTEGER, colour INTEGER, rules TEXT, next_change BIGINT, changed BOOLEAN, version BIGINT) ON COMMIT DELETE ROWS", c, tx))
+            "CREATE TEMP TABLE IF NOT EXISTS code_updates (resident_id BIGINT, colour_from INTEGER, colour INTEGER, rules TEXT, next_change BIGINT, changed BOOLEAN, version BIGINT, released TEXT) ON COMMIT DELETE ROWS", c, tx))
         {
             create.ExecuteNonQuery();
         }
-        using (var copy = c.BeginBinaryImport("COPY code_updates (resident_id, colour_from, colour, rules, next_change, changed, version) FROM STDIN (FORMAT BINARY)"))
+        using (var copy = c.BeginBinaryImport("COPY code_updates (resident_id, colour_from, colour, rules, next_change, changed, version, released) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var u in updates)
             {
@@ -212,11 +222,19 @@ public static class HealthStateStore
                 }
                 copy.Write(u.ColourChanged, NpgsqlTypes.NpgsqlDbType.Boolean);
                 copy.Write(u.Version, NpgsqlTypes.NpgsqlDbType.Bigint);
+                if (u.Released is null)
+                {
+                    copy.WriteNull();
+                }
+                else
+                {
+                    copy.Write(u.Released, NpgsqlTypes.NpgsqlDbType.Text);
+                }
             }
             copy.Complete();
         }
         using var apply = new Npgsql.NpgsqlCommand(
-            "WITH applied AS (UPDATE health_state h SET colour = u.colour, rules = u.rules, next_change = u.next_change, computed_at = @t, " +
+            "WITH applied AS (UPDATE health_state h SET colour = u.colour, rules = u.rules, next_change = u.next_change, computed_at = @t, released = u.released, " +
             "colour_since = CASE WHEN u.changed THEN @t ELSE h.colour_since END FROM code_updates u " +
             "WHERE h.resident_id = u.resident_id AND (u.version < 0 OR h.version = u.version) " +
             "RETURNING u.resident_id, u.colour_from, u.colour, u.rules, u.changed) " +

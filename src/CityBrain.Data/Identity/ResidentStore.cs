@@ -103,6 +103,10 @@ public static class ResidentStore
         return result;
     }
 
+    public static void SetPhoneIfMissing(DbConnection c, DbTransaction tx, long id, string phone, PersonalDataProtector protector) =>
+        c.Execute("UPDATE residents SET phone_hash = @h, phone_enc = @e WHERE id = @id AND phone_enc IS NULL",
+            new { id, h = protector.Hash("phone:" + phone), e = protector.Encrypt(phone) }, tx);
+
     public static long? FindByIdNumber(DbConnection c, DbTransaction? tx, string idNumber, PersonalDataProtector protector) =>
         c.ExecuteScalar<long?>("SELECT id FROM residents WHERE id_hash = @h", new { h = protector.Hash(idNumber) }, tx);
 

@@ -11,7 +11,7 @@ public sealed class FactsBinder : IVarBinder<HealthFacts>
     public static readonly FactsBinder Instance = new();
 
     private static readonly CLValue[] ListArrays = BuildListArrays();
-    private static readonly CLValue[] SymptomArrays = new CLValue[128];
+    private static readonly CLValue[] SymptomArrays = BuildSymptomArrays();
 
     /// <summary>Every path a rule may read, with its type and meaning (the documented facts document).</summary>
     public static readonly IReadOnlyList<(string Path, string Type, string Meaning)> Paths =
@@ -97,18 +97,10 @@ public sealed class FactsBinder : IVarBinder<HealthFacts>
         return arrays;
     }
 
-    private static CLValue SymptomArray(Symptoms s)
-    {
-        var i = (int)s & 127;
-        var v = SymptomArrays[i];
-        if (v.Kind == CLValueKind.Array)
-        {
-            return v;
-        }
-        v = CLValue.FromArray(SymptomNames.Names((Symptoms)i).Select(CLValue.From).ToList());
-        SymptomArrays[i] = v;
-        return v;
-    }
+    private static CLValue SymptomArray(Symptoms s) => SymptomArrays[(int)s & 127];
+
+    private static CLValue[] BuildSymptomArrays() =>
+        Enumerable.Range(0, 128).Select(i => CLValue.FromArray(SymptomNames.Names((Symptoms)i).Select(CLValue.From).ToList())).ToArray();
 
     private static CLValue TravelItemsValue(HealthFacts f)
     {

@@ -6,7 +6,9 @@ namespace CityBrain.Domain.HealthCodes;
 /// <param name="Colour">the code's colour</param>
 /// <param name="RuleMask">bit i set: rule i of the rule set decided the colour</param>
 /// <param name="NextChange">when the colour can next change by itself (a release), or null</param>
-public readonly record struct CodeDecision(Colour Colour, ulong RuleMask, DateTimeOffset? NextChange);
+/// <param name="Released">releases earned by daily check-ins, "rule@eventDay;…": once earned for an event, a release
+/// sticks even if the resident later stops checking in; a new event (a new list entry, a new symptom) starts afresh</param>
+public readonly record struct CodeDecision(Colour Colour, ulong RuleMask, DateTimeOffset? NextChange, string? Released = null);
 
 /// <summary>
 /// Applies a compiled rule set to facts. Pure and deterministic: the time comes in as an argument.
@@ -23,10 +25,40 @@ public sealed class HealthCodeEngine(RuleSet rules, CityCalendar calendar)
 
     public CodeDecision Evaluate(HealthFacts f)
     {
-        if (f.OverrideColour is { } ov && f.OverrideUntil > f.Now.ToUnixTimeSeconds())
+        var byRules = EvaluateRules(f);
+        if (f.OverrideColour is { } ov && f.OverrideUntil > f.Now.ToUnixTimeSeconds()
+            && (ov >= byRules.Colour || !HasFactsNewerThanOverride(f)))
         {
-            return new CodeDecision(ov, OverrideBit, DateTimeOffset.FromUnixTimeSeconds(f.OverrideUntil));
+            // A colour set by hand stands, unless it is milder than the rules and something new happened after it
+            // was set (a new list entry, a new symptom): a hand-set green must not hide a later confirmed case.
+            return new CodeDecision(ov, OverrideBit, DateTimeOffset.FromUnixTimeSeconds(f.OverrideUntil), byRules.Released);
         }
+        return byRules;
+    }
+
+    private static bool HasFactsNewerThanOverride(HealthFacts f)
+    {
+        if (f.OverrideSetDay == HealthFacts.NoDay)
+        {
+            return false;
+        }
+        if (f.LastAbnormalDay != HealthFacts.NoDay && f.LastAbnormalDay > f.OverrideSetDay)
+        {
+            return true;
+        }
+        for (var k = 0; k < Lists.Count; k++)
+        {
+            if (Lists.Has(f.Lists, (ListKind)k) && f.ListSinceDay[k] > f.OverrideSetDay)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private CodeDecision EvaluateRules(HealthFacts f)
+    {
+        string? released = null;
         var compiled = Rules.Compiled;
         var colour = Colour.Green;
         ulong mask = 0;
@@ -48,11 +80,12 @@ public sealed class HealthCodeEngine(RuleSet rules, CityCalendar calendar)
                 var eventDay = since is { } s ? f.Today - s : HealthFacts.NoDay;
                 if (rule.NormalCheckins is { } need)
                 {
-                    var have = f.NormalStreakAfter(eventDay);
-                    if (have >= need)
+                    if (ReleasedSet.Contains(f.Released, rule.Id, eventDay) || f.NormalStreakAfter(eventDay) >= need)
                     {
+                        released = ReleasedSet.Add(released, rule.Id, eventDay);
                         continue;
                     }
+                    var have = f.NormalStreakAfter(eventDay);
                     // Released on the day the need-th normal check-in is made, if the run goes on: the next check-in that
                     // counts is the day after the run's last one, or (no run yet) today or the day after the event.
                     var first = have > 0 ? f.StreakLastDay + 1
@@ -91,6 +124,36 @@ public sealed class HealthCodeEngine(RuleSet rules, CityCalendar calendar)
         DateTimeOffset? next = colour == Colour.Green || neverReleases || releaseDay == int.MinValue
             ? null
             : Calendar.StartOfDay(releaseDay);
-        return new CodeDecision(colour, mask, next);
+        return new CodeDecision(colour, mask, next, released);
+    }
+}
+
+/// <summary>The releases a resident has earned by daily check-ins: "rule@eventDay;rule@eventDay".</summary>
+public static class ReleasedSet
+{
+    public static bool Contains(string? set, string ruleId, int eventDay)
+    {
+        if (string.IsNullOrEmpty(set))
+        {
+            return false;
+        }
+        foreach (var range in set.AsSpan().Split(';'))
+        {
+            var part = set.AsSpan()[range];
+            var at = part.IndexOf('@');
+            if (at > 0 && part[..at].SequenceEqual(ruleId)
+                && int.TryParse(part[(at + 1)..], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var day)
+                && day == eventDay)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static string Add(string? set, string ruleId, int eventDay)
+    {
+        var item = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ruleId}@{eventDay}");
+        return string.IsNullOrEmpty(set) ? item : set + ";" + item;
     }
 }

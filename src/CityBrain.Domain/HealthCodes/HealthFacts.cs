@@ -39,6 +39,12 @@ public sealed class HealthFacts
     public Colour? OverrideColour;
     public long OverrideUntil;
 
+    /// <summary>Local day the hand-set colour was set: facts newer than it can outrank a milder hand-set colour.</summary>
+    public int OverrideSetDay = NoDay;
+
+    /// <summary>Releases already earned by daily check-ins (see <see cref="ReleasedSet"/>).</summary>
+    public string? Released;
+
     /// <summary>Evaluation time, set by the engine.</summary>
     public DateTimeOffset Now;
     public int Today;
@@ -68,6 +74,8 @@ public sealed class HealthFacts
         StreakLastDay = NoDay;
         OverrideColour = null;
         OverrideUntil = 0;
+        OverrideSetDay = NoDay;
+        Released = null;
         TravelMaxRank14 = 0;
         TravelLastRiskyDay = NoDay;
     }
@@ -144,7 +152,7 @@ public sealed class HealthFacts
         foreach (var item in TravelItems.Parse(Travel))
         {
             var rank = (int)risk.RankOf(item.Division);
-            if (item.Day <= Today && Today - item.Day <= 14 && rank > TravelMaxRank14)
+            if (item.Day <= Today && Today - item.Day < 14 && rank > TravelMaxRank14)
             {
                 TravelMaxRank14 = rank;
             }

@@ -179,7 +179,7 @@ public sealed class RuleSet
             rules.Add(new Rule(id, colour, when?.DeepClone() ?? JsonValue.Create(false)!, reason!, Str(r, "reason_zh"), release));
             if (expr is not null)
             {
-                compiled.Add(new CompiledRule(colour, expr, release?.NormalCheckins, release?.Days, after));
+                compiled.Add(new CompiledRule(id, colour, expr, release?.NormalCheckins, release?.Days, after));
             }
         }
         if (errors.Count > 0)
@@ -200,11 +200,11 @@ public sealed class RuleSet
         {
             return null;
         }
-        if (o[key] is JsonValue v && v.TryGetValue<int>(out var i) && i > 0)
+        if (o[key] is JsonValue v && v.TryGetValue<int>(out var i) && i is > 0 and <= 366)
         {
             return i;
         }
-        errors.Add($"{at}.{key}: must be a positive whole number");
+        errors.Add($"{at}.{key}: must be a whole number of days from 1 to 366");
         return null;
     }
 
@@ -238,6 +238,7 @@ public sealed class RuleSet
 }
 
 internal sealed record CompiledRule(
+    string Id,
     Colour Colour,
     CompiledExpression<HealthFacts> When,
     int? NormalCheckins,

@@ -15,6 +15,14 @@ public static class DivisionCode
     public static bool IsWellFormed(string? code) =>
         code is { Length: 2 or 4 or 6 or 9 or 12 } && code.All(char.IsAsciiDigit) && IsValidProvince(code[..2]);
 
+    /// <summary>The short form of a province or city written with 6 digits: 330000 → 33, 420100 → 4201; others unchanged.</summary>
+    public static string Normalise(string code) => code switch
+    {
+        { Length: 6 } when code.EndsWith("0000", StringComparison.Ordinal) => code[..2],
+        { Length: 6 } when code.EndsWith("00", StringComparison.Ordinal) => code[..4],
+        _ => code,
+    };
+
     /// <summary>The county (6-digit) part of a code of county level or below; null above county level.</summary>
     public static string? County(string code) => code.Length >= 6 ? code[..6] : null;
 

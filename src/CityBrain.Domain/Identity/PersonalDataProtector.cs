@@ -33,6 +33,13 @@ public sealed class PersonalDataProtector
         return HMACSHA256.HashData(_hashKey, input[..n]);
     }
 
+    /// <summary>
+    /// The stored login name of a resident who logs in with a phone number: a keyed hash, so the users table, the audit
+    /// log and the admin's user list never hold the phone number itself.
+    /// </summary>
+    public string ResidentLogin(string phone) =>
+        "r:" + Convert.ToBase64String(Hash("login:" + phone.Trim()), 0, 16).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public byte[] Encrypt(string value)
     {
         var plain = Encoding.UTF8.GetBytes(value);

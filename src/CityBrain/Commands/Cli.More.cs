@@ -97,7 +97,15 @@ public static partial class Cli
             {
                 throw new InputException("FILE", "neither a CertLogic test suite (with \"cases\") nor a rule set (with \"rules\")");
             }
-            var results = CertLogicTestSuite.Run(suite);
+            IReadOnlyList<CertLogicTestSuite.AssertionResult> results;
+            try
+            {
+                results = CertLogicTestSuite.Run(suite);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or System.Text.Json.JsonException or NullReferenceException)
+            {
+                throw new InputException("FILE", $"not a valid CertLogic test suite: {e.Message}");
+            }
             var passed = results.Count(r => r.Passed);
             var failed = results.Count - passed;
             if (p.GetValue(JsonOption))
@@ -112,7 +120,10 @@ public static partial class Cli
                     Console.WriteLine($"{mark}  {r.CaseName}: {r.Message}" + (r.Passed ? "" : $" (expected {r.Expected}, got {r.Actual}{(r.Error is null ? "" : ", error: " + r.Error)})"));
                 }
             }
-            Console.WriteLine($"{passed} passed, {failed} failed");
+            if (!p.GetValue(JsonOption))
+            {
+                Console.WriteLine($"{passed} passed, {failed} failed");
+            }
             return failed > 0 ? 1 : 0;
         });
         rules.Subcommands.Add(check);

@@ -38,7 +38,7 @@ public static class DemoCity
         {
             if (ResidentStore.Count(c) > 0)
             {
-                Logins = LoadLogins(c);
+                Logins = LoadLogins(c, app);
                 output.WriteLine($"Demo city already loaded in {app.Db.Display} ({ResidentStore.Count(c):N0} residents).");
                 return;
             }
@@ -143,9 +143,9 @@ public static class DemoCity
                     continue;
                 }
                 var phone = ResidentStore.Reveal(c, residentId.Value, app.Keys.Protector)!.Value.Phone!;
-                UserStore.Add(c, null, phone, Passwords.Hash(Password), Roles.Resident, residentId, app.Now.ToUnixTimeSeconds());
+                UserStore.Add(c, null, app.Keys.Protector.ResidentLogin(phone), Passwords.Hash(Password), Roles.Resident, residentId, app.Now.ToUnixTimeSeconds());
             }
-            Logins = LoadLogins(c);
+            Logins = LoadLogins(c, app);
         }
         await using (var c = await app.Db.OpenAsync(ct))
         {
@@ -154,9 +154,11 @@ public static class DemoCity
         }
     }
 
-    private static List<Login> LoadLogins(System.Data.Common.DbConnection c) =>
-        UserStore.All(c).Select(u => new Login(u.Username, u.Role,
-            u.ResidentId is { } r ? "resident, code " + ColourOf(c, r) : u.Role)).ToList();
+    /// <summary>The demo's sample logins; residents log in with their phone number (stored only hashed).</summary>
+    private static List<Login> LoadLogins(System.Data.Common.DbConnection c, Infrastructure.CityBrainApp app) =>
+        UserStore.All(c).Select(u => u.ResidentId is { } r
+            ? new Login(ResidentStore.Reveal(c, r, app.Keys.Protector)!.Value.Phone!, u.Role, "resident, code " + ColourOf(c, r))
+            : new Login(u.Username, u.Role, u.Role)).ToList();
 
     private static string ColourOf(System.Data.Common.DbConnection c, long residentId) =>
         ((Domain.HealthCodes.Colour)Dapper.SqlMapper.ExecuteScalar<int>(c, "SELECT colour FROM health_state WHERE resident_id = @residentId", new { residentId })).ToString().ToLowerInvariant();

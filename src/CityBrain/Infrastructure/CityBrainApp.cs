@@ -22,6 +22,9 @@ public sealed class CityBrainApp : IDisposable
     public TimeProvider Clock { get; }
     public DivisionCatalogue Divisions { get; }
 
+    /// <summary>The key file in use (its folder also holds the keys that protect sign-in cookies and tokens).</summary>
+    public string KeysFile { get; private init; } = "";
+
     /// <summary>Raised after codes changed (event-driven recompute): the server pushes it to dashboards.</summary>
     public event Action<string, int>? CodesChanged;
 
@@ -83,7 +86,10 @@ public sealed class CityBrainApp : IDisposable
             }
             var divisions = LoadDivisions();
             var rules = LoadRules(c, options);
-            return new CityBrainApp(options, db, keys, calendar, clock ?? TimeProvider.System, divisions, new HealthCodeEngine(rules, calendar));
+            return new CityBrainApp(options, db, keys, calendar, clock ?? TimeProvider.System, divisions, new HealthCodeEngine(rules, calendar))
+            {
+                KeysFile = Path.GetFullPath(keysFile),
+            };
         }
         catch
         {

@@ -47,6 +47,10 @@ public sealed class CityBrainOptions : IValidatableObject
         {
             yield return new ValidationResult($"CityBrain:RulesFile '{RulesFile}' does not exist", [nameof(RulesFile)]);
         }
+        if (!TimeOnly.TryParseExact(NightlyRecomputeAt, "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+        {
+            yield return new ValidationResult($"CityBrain:NightlyRecomputeAt '{NightlyRecomputeAt}' is not a time of day HH:mm", [nameof(NightlyRecomputeAt)]);
+        }
         ValidationResult? tz = null;
         try
         {

@@ -92,7 +92,21 @@ public sealed class KeyRing
         var file = JsonSerializer.Deserialize<KeyFile>(File.ReadAllText(path))!;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         file.SigningKeys.Insert(0, Convert.ToBase64String(key.ExportPkcs8PrivateKey()));
-        File.WriteAllText(path, JsonSerializer.Serialize(file, new JsonSerializerOptions { WriteIndented = true }));
+        // The file holds the only copy of the data key: write a new file and rename it over the old one, so a crash
+        // leaves either the old keys or the new ones, never half a file.
+        var temp = path + ".new";
+        File.Delete(temp);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var stream = new FileStream(temp, options))
+        {
+            JsonSerializer.Serialize(stream, file, new JsonSerializerOptions { WriteIndented = true });
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>The public keys as a JWK set, for offline checkpoints.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
 using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
 using CityBrain.Features.HealthCodes;
@@ -38,8 +39,19 @@ public static class WebServer
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
         builder.Services.AddProblemDetails();
+        // A body that is not valid JSON, or a value of the wrong type, is answered with a ProblemDetails that names it.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi();
         builder.AddAuth();
+        // Sign-in cookies and bearer tokens are protected with keys kept beside the CityBrain key file, so they survive
+        // a restart and servers sharing that folder accept each other's sessions.
+        builder.Services.AddDataProtection().SetApplicationName("citybrain");
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(sp =>
+            new Microsoft.Extensions.Options.ConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o =>
+            {
+                var dir = Path.Combine(Path.GetDirectoryName(sp.GetRequiredService<CityBrainApp>().KeysFile)!, "citybrain-dataprotection");
+                o.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(new DirectoryInfo(dir), sp.GetRequiredService<ILoggerFactory>());
+            }));
         builder.AddHealthCodes();
 
         var app = builder.Build();
@@ -67,11 +79,23 @@ public static class WebServer
 
     private static int StatusOf(Exception e) => e switch
     {
-        InputException or BadHttpRequestException or FormatException => StatusCodes.Status400BadRequest,
+        InputException or BadHttpRequestException => StatusCodes.Status400BadRequest,
         NotFoundException => StatusCodes.Status404NotFound,
         ConflictException => StatusCodes.Status409Conflict,
+        _ when IsUniqueViolation(e) => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
+
+    /// <summary>Two identical requests at once (a double-clicked registration): the second is a conflict, not a failure.</summary>
+    private static bool IsUniqueViolation(Exception e) => e switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == "23505",
+        Microsoft.Data.Sqlite.SqliteException lite => lite.SqliteErrorCode == 19 && lite.Message.Contains("UNIQUE", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static string JsonField(BadHttpRequestException e) =>
+        e.InnerException is System.Text.Json.JsonException { Path: { Length: > 1 } path } ? path.TrimStart('$', '.') : "body";
 
     /// <summary>Every error is RFC 9457 ProblemDetails; bad input names the field and the reason.</summary>
     private static async Task WriteProblem(HttpContext ctx)
@@ -86,9 +110,12 @@ public static class WebServer
                 Title = "The request is not valid", Detail = $"{ie.Field}: {ie.Message}", Status = status,
             },
             ConflictException ce => new ProblemDetails { Title = "Conflict", Detail = ce.Message, Status = status, Extensions = { ["field"] = ce.Field } },
-            BadHttpRequestException be => new ProblemDetails { Title = "The request is not valid", Detail = be.InnerException?.Message ?? be.Message, Status = status },
+            BadHttpRequestException be => new ValidationProblemDetails(new Dictionary<string, string[]> { [JsonField(be)] = [be.InnerException?.Message ?? be.Message] })
+            {
+                Title = "The request is not valid", Detail = $"{JsonField(be)}: {be.InnerException?.Message ?? be.Message}", Status = status,
+            },
             NotFoundException ne => new ProblemDetails { Title = "Not found", Detail = ne.Message, Status = status },
-            FormatException fe => new ProblemDetails { Title = "The request is not valid", Detail = fe.Message, Status = status },
+            _ when status == StatusCodes.Status409Conflict => new ProblemDetails { Title = "Conflict", Detail = "the same thing was just created by another request", Status = status },
             _ => new ProblemDetails { Title = "Internal error", Status = status },
         };
         await ctx.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = ctx, ProblemDetails = problem, Exception = e });

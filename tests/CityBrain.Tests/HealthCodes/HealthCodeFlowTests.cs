@@ -255,6 +255,104 @@ public abstract class HealthCodeFlowTests<TServer>(TServer server) where TServer
         Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "resident.read"
             && a.GetProperty("actor").GetString() == "official" && a.GetProperty("detail").GetString()!.Contains("2020-017"));
     }
+
+    [Fact]
+    public async Task Register_ImportedPersonWithOtherName_RefusedAndNothingOverwritten()
+    {
+        using var official = await Server.LoginAsync("official");
+        var id = Domain.Identity.ResidentIdNumber.Create("330106", new DateOnly(1977, 5, 4), 901).Value;
+        await Json(await official.PostAsync("/api/v1/health/imports/persons", Csv($"resident_id,name,phone,division_code\n{id},钱七,13700000009,330106\n")));
+        using var anon = Server.Client();
+        var takeover = await anon.PostAsJsonAsync("/api/v1/residents/register",
+            new { id_number = id, name = "冒名", phone = "13700000010", division_code = "330106", password = "attacker-pass" }, ServerFixture.Json);
+        Assert.Equal(HttpStatusCode.Conflict, takeover.StatusCode);
+        var key = (await Json(await official.GetAsync($"/api/v1/health/residents?id_number={id}"))).GetProperty("resident_key").GetInt64();
+        var detail = await Json(await official.GetAsync($"/api/v1/health/residents/{key}?why=check+registration+attempt"));
+        Assert.Equal("钱七", detail.GetProperty("name").GetString());
+
+        var genuine = await anon.PostAsJsonAsync("/api/v1/residents/register",
+            new { id_number = id, name = "钱七", phone = "13700000009", division_code = "330106", password = "genuine-pass" }, ServerFixture.Json);
+        Assert.Equal(HttpStatusCode.Created, genuine.StatusCode);
+        Assert.Equal(key, (await Json(genuine)).GetProperty("resident_key").GetInt64());
+    }
+
+    [Fact]
+    public async Task Release_EarnedByCheckins_SticksWhenCheckinsStop()
+    {
+        var (resident, id, _) = await Server.NewResidentAsync();
+        using var official = await Server.LoginAsync("official");
+        await Json(await official.PostAsync("/api/v1/health/imports/lists", Csv($"resident_id,list,since\n{id},secondary_contact,{Server.Clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd}\n")));
+        for (var day = 1; day <= 7; day++)
+        {
+            Server.Clock.Advance(TimeSpan.FromDays(1));
+            await Json(await resident.PostAsJsonAsync("/api/v1/me/daily", new { temperature = 36.4 }, ServerFixture.Json));
+        }
+        Assert.Equal("green", (await Code(resident)).GetProperty("colour").GetString());
+        Server.Clock.Advance(TimeSpan.FromDays(3));
+        using var admin = await Server.LoginAsync("admin");
+        await Json(await admin.PostAsJsonAsync("/api/v1/admin/recompute", new { }, ServerFixture.Json));
+        Assert.Equal("green", (await Code(resident)).GetProperty("colour").GetString());
+    }
+
+    [Fact]
+    public async Task Override_HandSetGreen_DoesNotHideALaterConfirmedCase()
+    {
+        var (resident, id, key) = await Server.NewResidentAsync();
+        using var official = await Server.LoginAsync("official");
+        await Json(await official.PostAsJsonAsync($"/api/v1/health/residents/{key}/overrides",
+            new { colour = "green", reason = "List entry was a data error", expires_at = Server.Clock.GetUtcNow().AddDays(20) }, ServerFixture.Json));
+        Server.Clock.Advance(TimeSpan.FromDays(2));
+        await Json(await official.PostAsync("/api/v1/health/imports/lists", Csv($"resident_id,list,since\n{id},confirmed,{Server.Clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd}\n")));
+        Assert.Equal("red", (await Code(resident)).GetProperty("colour").GetString());
+    }
+
+    [Fact]
+    public async Task RiskArea_CityInSixDigitForm_GradesTheCountiesInIt()
+    {
+        var (resident, _, _) = await Server.NewResidentAsync();
+        var trip = DateOnly.FromDateTime(Server.Clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime).AddDays(-3);
+        await Json(await resident.PostAsJsonAsync("/api/v1/me/declarations", new { temperature = 36.5, travel = new[] { new { division = "420106", date = trip } } }, ServerFixture.Json));
+        using var official = await Server.LoginAsync("official");
+        await Json(await official.PutAsJsonAsync("/api/v1/health/risk-areas/420100", new { level = "high" }, ServerFixture.Json));
+        Assert.Equal("yellow", (await Code(resident)).GetProperty("colour").GetString());
+        var areas = await Json(await official.GetAsync("/api/v1/health/risk-areas"));
+        Assert.Equal("high", areas.GetProperty("4201").GetString());
+    }
+
+    [Fact]
+    public async Task BadInput_JsonTypeOrHugeRelease_400NamingTheField()
+    {
+        var (resident, _, _) = await Server.NewResidentAsync();
+        var wrongType = await resident.PostAsync("/api/v1/me/declarations", new StringContent("""{"temperature":"hot"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.Contains("temperature", await wrongType.Content.ReadAsStringAsync());
+
+        using var official = await Server.LoginAsync("official");
+        var huge = await official.PutAsync("/api/v1/health/rules", new StringContent(
+            """{"name":"x","rules":[{"id":"a","colour":"yellow","when":{"var":"declaration.fever"},"reason":"r","release":{"normal_checkins":2147483647}}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+        Assert.Contains("normal_checkins", await huge.Content.ReadAsStringAsync());
+
+        using var admin = await Server.LoginAsync("admin");
+        var farFuture = await admin.PostAsJsonAsync("/api/v1/admin/recompute", new { at = "9999-12-31T00:00:00Z" }, ServerFixture.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, farFuture.StatusCode);
+        Assert.Contains("\"at\"", await farFuture.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Override_RejectedThenApproved_SecondDecisionConflicts()
+    {
+        var (resident, _, key) = await Server.NewResidentAsync();
+        using var official = await Server.LoginAsync("official");
+        using var official2 = await Server.LoginAsync("official2");
+        var o = await Json(await official.PostAsJsonAsync($"/api/v1/health/residents/{key}/overrides",
+            new { colour = "red", reason = "Suspected from hospital report", expires_at = Server.Clock.GetUtcNow().AddDays(2) }, ServerFixture.Json));
+        var id = o.GetProperty("id").GetInt64();
+        await Json(await official2.PostAsync($"/api/v1/health/overrides/{id}/reject", null));
+        var late = await official2.PostAsync($"/api/v1/health/overrides/{id}/approve", null);
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Equal("green", (await Code(resident)).GetProperty("colour").GetString());
+    }
 }
 
 public sealed class HealthCodeFlowSqliteTests(SqliteServer server) : HealthCodeFlowTests<SqliteServer>(server), IClassFixture<SqliteServer>;

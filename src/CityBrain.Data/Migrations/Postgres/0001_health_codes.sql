@@ -69,6 +69,8 @@ CREATE TABLE health_state (
     ov_colour         INTEGER,
     ov_until          BIGINT,
     ov_reason         TEXT,
+    ov_set_day        INTEGER,                     -- the day it was set: newer facts may outrank a milder hand-set colour
+    released          TEXT,                        -- releases earned by daily check-ins, rule@eventDay;...
     colour            INTEGER NOT NULL DEFAULT 0,
     rules             TEXT NOT NULL DEFAULT '',
     next_change       BIGINT,

@@ -21,6 +21,7 @@ public static class AuthEndpoints
 {
     public const string Scheme = "cookie-or-bearer";
     public const string ResidentClaim = "resident";
+    public const string DisplayClaim = "display";
 
     public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
     {
@@ -67,7 +68,9 @@ public static class AuthEndpoints
             throw new InputException(string.IsNullOrWhiteSpace(body.Username) ? "username" : "password", "username and password are required");
         }
         await using var c = await cb.Db.OpenAsync(ct);
-        var user = UserStore.Find(c, body.Username.Trim());
+        var name = body.Username.Trim();
+        // Residents log in with their phone number, stored only as a keyed hash.
+        var user = UserStore.Find(c, name) ?? (name.Length == 11 && name.All(char.IsAsciiDigit) ? UserStore.Find(c, cb.Keys.Protector.ResidentLogin(name)) : null);
         if (user is null || user.Disabled || !Passwords.Verify(body.Password, user.PasswordHash))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Wrong user name or password");
@@ -81,6 +84,7 @@ public static class AuthEndpoints
         if (user.ResidentId is { } rid)
         {
             claims.Add(new Claim(ResidentClaim, rid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            claims.Add(new Claim(DisplayClaim, Masking.Phone(name)));
         }
         var scheme = body.UseCookie == true ? CookieAuthenticationDefaults.AuthenticationScheme : BearerTokenDefaults.AuthenticationScheme;
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
@@ -90,7 +94,7 @@ public static class AuthEndpoints
     private static SignOutHttpResult Logout() => TypedResults.SignOut(authenticationSchemes: [CookieAuthenticationDefaults.AuthenticationScheme]);
 
     private static Ok<MeResponse> Me(ClaimsPrincipal user) =>
-        TypedResults.Ok(new MeResponse(user.Identity!.Name!, user.FindFirstValue(ClaimTypes.Role)!, user.ResidentKey()));
+        TypedResults.Ok(new MeResponse(user.FindFirstValue(DisplayClaim) ?? user.Identity!.Name!, user.FindFirstValue(ClaimTypes.Role)!, user.ResidentKey()));
 
     public static long? ResidentKey(this ClaimsPrincipal user) =>
         long.TryParse(user.FindFirstValue(ResidentClaim), System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;

@@ -80,7 +80,7 @@ public static class HealthCodeEndpoints
     private static async Task<Created<RegisterResponse>> Register(RegistrationInput body, HealthCodeService s, CancellationToken ct)
     {
         var id = await s.RegisterAsync(body, ct);
-        return TypedResults.Created("/api/v1/me/code", new RegisterResponse(id, body.Phone!.Trim()));
+        return TypedResults.Created("/api/v1/me/code", new RegisterResponse(id, Masking.Phone(body.Phone!.Trim())));
     }
 
     private static async Task<Results<Ok<CodeView>, NotFound>> MyCode(ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) =>
@@ -135,10 +135,12 @@ public static class HealthCodeEndpoints
         return TypedResults.Created($"/api/v1/health/overrides/{o.Id}", o);
     }
 
-    private static async Task<Ok<IReadOnlyList<OverrideRow>>> Overrides([FromQuery] string? status, CityBrainApp cb, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<OverrideRow>>> Overrides([FromQuery] string? status, ClaimsPrincipal u, HealthCodeService s, CityBrainApp cb, CancellationToken ct)
     {
         await using var c = await cb.Db.OpenAsync(ct);
-        return TypedResults.Ok(OverrideStore.List(c, status, null));
+        var rows = OverrideStore.List(c, status, null);
+        s.Audit(c, null, u.Actor(), "overrides.list", null, $"status={status ?? "any"}; residents {string.Join(',', rows.Select(r => r.ResidentId).Distinct())}");
+        return TypedResults.Ok(rows);
     }
 
     private static async Task<Ok<OverrideRow>> DecideOverride(long id, bool approve, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) =>
@@ -147,10 +149,12 @@ public static class HealthCodeEndpoints
     private static async Task<Ok<OverrideRow>> RevokeOverride(long id, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) =>
         TypedResults.Ok(await s.RevokeOverrideAsync(u.Actor(), id, ct));
 
-    private static async Task<Ok<IReadOnlyList<AppealRow>>> Appeals([FromQuery] string? status, CityBrainApp cb, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<AppealRow>>> Appeals([FromQuery] string? status, ClaimsPrincipal u, HealthCodeService s, CityBrainApp cb, CancellationToken ct)
     {
         await using var c = await cb.Db.OpenAsync(ct);
-        return TypedResults.Ok(AppealStore.List(c, status, null));
+        var rows = AppealStore.List(c, status, null);
+        s.Audit(c, null, u.Actor(), "appeals.list", null, $"status={status ?? "any"}; residents {string.Join(',', rows.Select(r => r.ResidentId).Distinct())}");
+        return TypedResults.Ok(rows);
     }
 
     private static async Task<Ok<AppealRow>> DecideAppeal(long id, AppealDecisionBody body, ClaimsPrincipal u, HealthCodeService s, CancellationToken ct) =>

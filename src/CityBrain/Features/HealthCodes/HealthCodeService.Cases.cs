@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using CityBrain.Data.Audit;
 using CityBrain.Data.HealthCodes;
 using CityBrain.Data.Identity;
 using CityBrain.Domain.HealthCodes;
@@ -47,7 +48,11 @@ public sealed partial class HealthCodeService
         return new PersonInput(id, name, phone, division!);
     }
 
-    /// <summary>Self-registration: a resident with a login (user name = phone number).</summary>
+    /// <summary>
+    /// Self-registration: a resident with a login (the phone number). A person the health system already imported can
+    /// register only with the name (and phone, if one is on file) it holds; nothing an anonymous caller sends overwrites
+    /// stored data, and the refusal does not say whether the ID number is known.
+    /// </summary>
     public async Task<long> RegisterAsync(RegistrationInput input, CancellationToken ct = default)
     {
         var person = ValidatePerson(input.IdNumber, input.Name, input.Phone, input.DivisionCode, idField: "id_number");
@@ -59,20 +64,32 @@ public sealed partial class HealthCodeService
         {
             throw new InputException("password", "password must have at least 8 characters");
         }
+        var protector = App.Keys.Protector;
+        var login = protector.ResidentLogin(person.Phone);
         await using var c = await App.Db.OpenAsync(ct);
-        if (UserStore.Find(c, person.Phone) is not null)
+        if (UserStore.Find(c, login) is not null)
         {
             throw new ConflictException("phone", "this phone number is already registered");
         }
         var hash = Passwords.Hash(input.Password);
         await using var tx = await c.BeginTransactionAsync(ct);
         var now = App.Now.ToUnixTimeSeconds();
-        var (residentId, _) = ResidentStore.Upsert(c, tx, [person], App.Keys.Protector, now)[0];
-        if (UserStore.FindByResident(c, residentId) is not null)
+        long residentId;
+        if (ResidentStore.FindByIdNumber(c, tx, person.IdNumber.Value, protector) is { } existing)
         {
-            throw new ConflictException("id_number", "this resident already has an account");
+            var known = ResidentStore.Reveal(c, existing, protector)!.Value;
+            if (UserStore.FindByResident(c, existing) is not null || known.Name != person.Name || (known.Phone is not null && known.Phone != person.Phone))
+            {
+                throw new ConflictException("id_number", "these details cannot be registered; if they are yours, ask your community office");
+            }
+            ResidentStore.SetPhoneIfMissing(c, tx, existing, person.Phone, protector);
+            residentId = existing;
         }
-        UserStore.Add(c, tx, person.Phone, hash, Roles.Resident, residentId, now);
+        else
+        {
+            residentId = ResidentStore.Upsert(c, tx, [person], protector, now)[0].Id;
+        }
+        UserStore.Add(c, tx, login, hash, Roles.Resident, residentId, now);
         await ChangeAsync(c, tx, residentId, "registration", null, ct);
         await tx.CommitAsync(ct);
         return residentId;
@@ -190,7 +207,7 @@ public sealed partial class HealthCodeService
             return new VerifyResult(false, false, null, null, check.Reason, null);
         }
         await using var c = await App.Db.OpenAsync(ct);
-        var code = await HealthStateStore.GetCodeAsync(c, check.Token.Subject, ct);
+        var code = await FreshCodeAsync(c, check.Token.Subject, ct);
         var resident = ResidentStore.Get(c, check.Token.Subject);
         if (code is null || resident is null)
         {
@@ -232,7 +249,7 @@ public sealed partial class HealthCodeService
         await using var tx = await c.BeginTransactionAsync(ct);
         // A red set by hand bars a person from everywhere: it takes effect only when a second official approves it.
         var status = colour == Colour.Red ? "pending" : "active";
-        var id = OverrideStore.Add(c, tx, residentId, colour, reason.Trim(), expiresAt.Value.ToUnixTimeSeconds(), actor.Name, now.ToUnixTimeSeconds(), status);
+        var id = OverrideStore.Add(c, tx, residentId, colour, reason.Trim(), expiresAt.Value.ToUnixTimeSeconds(), actor.Name, now.ToUnixTimeSeconds(), "pending");
         Audit(c, tx, actor, "override.set", residentId, $"override {id}: {colour.Name()} until {expiresAt:O} ({status}): {reason.Trim()}");
         if (status == "active")
         {
@@ -255,13 +272,12 @@ public sealed partial class HealthCodeService
         {
             throw new ConflictException("approver", "a second official must approve: the one who set it cannot");
         }
-        if (approve)
+        var moved = approve
+            ? await ActivateOverrideAsync(c, tx, o.Id, o.ResidentId, actor.Name, ct)
+            : OverrideStore.Transition(c, tx, o.Id, "pending", "rejected", actor.Name, App.Now.ToUnixTimeSeconds());
+        if (!moved)
         {
-            await ActivateOverrideAsync(c, tx, o.Id, o.ResidentId, actor.Name, ct);
-        }
-        else
-        {
-            OverrideStore.SetStatus(c, tx, o.Id, "rejected", actor.Name, App.Now.ToUnixTimeSeconds());
+            throw new ConflictException("status", $"override {overrideId} was decided by another official just now");
         }
         Audit(c, tx, actor, approve ? "override.approve" : "override.reject", o.ResidentId, $"override {o.Id}");
         await tx.CommitAsync(ct);
@@ -277,7 +293,10 @@ public sealed partial class HealthCodeService
         {
             throw new ConflictException("status", $"override {overrideId} is {o.Status}");
         }
-        OverrideStore.SetStatus(c, tx, o.Id, "revoked", actor.Name, App.Now.ToUnixTimeSeconds());
+        if (!OverrideStore.Transition(c, tx, o.Id, o.Status, "revoked", actor.Name, App.Now.ToUnixTimeSeconds()))
+        {
+            throw new ConflictException("status", $"override {overrideId} was changed by another official just now");
+        }
         if (o.Status == "active")
         {
             HealthStateStore.SaveOverride(c, tx, o.ResidentId, null, null, null);
@@ -288,12 +307,16 @@ public sealed partial class HealthCodeService
         return OverrideStore.Get(c, null, o.Id)!;
     }
 
-    private async Task ActivateOverrideAsync(DbConnection c, DbTransaction tx, long id, long residentId, string? approvedBy, CancellationToken ct)
+    private async Task<bool> ActivateOverrideAsync(DbConnection c, DbTransaction tx, long id, long residentId, string? approvedBy, CancellationToken ct, string from = "pending")
     {
-        OverrideStore.Activate(c, tx, id, residentId, approvedBy, App.Now.ToUnixTimeSeconds());
+        if (!OverrideStore.Activate(c, tx, id, residentId, approvedBy, App.Now.ToUnixTimeSeconds(), from))
+        {
+            return false;
+        }
         var o = OverrideStore.Get(c, tx, id)!;
-        HealthStateStore.SaveOverride(c, tx, residentId, o.Colour, o.ExpiresAt.ToUnixTimeSeconds(), o.Reason);
+        HealthStateStore.SaveOverride(c, tx, residentId, o.Colour, o.ExpiresAt.ToUnixTimeSeconds(), o.Reason, App.Calendar.DayOf(o.SetAt));
         await ChangeAsync(c, tx, residentId, "override", null, ct);
+        return true;
     }
 
     // ---------- appeals (申诉) ----------
@@ -312,6 +335,7 @@ public sealed partial class HealthCodeService
         var code = await HealthStateStore.GetCodeAsync(c, residentId, ct) ?? throw new NotFoundException("no such resident");
         await using var tx = await c.BeginTransactionAsync(ct);
         var id = AppealStore.File(c, tx, residentId, code.Colour, code.Rules, text.Trim(), App.Now.ToUnixTimeSeconds());
+        AuditLog.Write(c, tx, App.Now.ToUnixTimeSeconds(), "resident", Roles.Resident, "appeal.file", residentId, $"appeal {id} against {code.Colour.Name()} ({code.Rules})");
         await tx.CommitAsync(ct);
         return AppealStore.Get(c, null, id)!;
     }
@@ -352,10 +376,13 @@ public sealed partial class HealthCodeService
         {
             throw new ConflictException("status", $"appeal {appealId} was already decided ({a.Status})");
         }
-        AppealStore.Decide(c, tx, a.Id, decision, actor.Name, outcome.Trim(), now.ToUnixTimeSeconds());
+        if (!AppealStore.Decide(c, tx, a.Id, decision, actor.Name, outcome.Trim(), now.ToUnixTimeSeconds()))
+        {
+            throw new ConflictException("status", $"appeal {appealId} was decided by another official just now");
+        }
         if (decision == "overturned")
         {
-            var id = OverrideStore.Add(c, tx, a.ResidentId, colour, $"appeal {a.Id} upheld: {outcome.Trim()}", until.ToUnixTimeSeconds(), actor.Name, now.ToUnixTimeSeconds(), "active");
+            var id = OverrideStore.Add(c, tx, a.ResidentId, colour, $"appeal {a.Id} overturned: {outcome.Trim()}", until.ToUnixTimeSeconds(), actor.Name, now.ToUnixTimeSeconds(), "pending");
             await ActivateOverrideAsync(c, tx, id, a.ResidentId, null, ct);
         }
         Audit(c, tx, actor, "appeal.decide", a.ResidentId, $"appeal {a.Id} {decision}: {outcome.Trim()}");
@@ -371,6 +398,9 @@ public sealed partial class HealthCodeService
         {
             throw new InputException("division_code", $"'{code}' is not a known division code");
         }
+        // A city or province is often written in its 6-digit form (420100 Wuhan, 330000 Zhejiang); grades are kept
+        // under the short prefix that the codes inside it start with (4201, 33).
+        code = DivisionCode.Normalise(code!);
         if (!RiskRanks.TryParse(level, out var rank))
         {
             throw new InputException("level", "level must be low, medium or high");
@@ -383,7 +413,7 @@ public sealed partial class HealthCodeService
             await tx.CommitAsync(ct);
         }
         ForgetRisk();
-        var affected = RiskAreaStore.ResidentsTravelledThrough(c, code!);
+        var affected = RiskAreaStore.ResidentsTravelledThrough(c, code);
         return await RecomputeResidentsAsync(c, affected, "risk", ct);
     }
 
@@ -415,17 +445,30 @@ public sealed partial class HealthCodeService
         return ResidentStore.FindByIdNumber(c, null, idNumber.Trim().ToUpperInvariant(), App.Keys.Protector);
     }
 
+    private static readonly string[] OffsetFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK",
+        "yyyy-MM-dd'T'HH:mm:sszz", "yyyy-MM-dd'T'HH:mmzz", "yyyy-MM-dd HH:mm:sszz", "yyyy-MM-dd HH:mmzz",
+    ];
+
+    private static readonly string[] LocalFormats =
+        ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm"];
+
+    /// <summary>
+    /// ISO 8601: a date-time with an offset (Z, +08:00, +08), a local date-time (the city's time zone, never the
+    /// server's), or a date alone (local midnight).
+    /// </summary>
     internal static DateTimeOffset ParseTime(string text, Domain.Common.CityCalendar calendar)
     {
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) && (text.Contains('T') || text.Contains(' ')))
+        text = text.Trim();
+        if (DateTimeOffset.TryParseExact(text, OffsetFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) && HasOffset(text))
         {
-            if (!HasOffset(text))
-            {
-                // A local time without offset is the city's local time.
-                var local = DateTime.SpecifyKind(DateTime.Parse(text, CultureInfo.InvariantCulture), DateTimeKind.Unspecified);
-                return new DateTimeOffset(local, calendar.Zone.GetUtcOffset(local));
-            }
             return t;
+        }
+        if (DateTime.TryParseExact(text, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        {
+            local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+            return new DateTimeOffset(local, calendar.Zone.GetUtcOffset(local));
         }
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
         {
@@ -435,7 +478,7 @@ public sealed partial class HealthCodeService
     }
 
     private static bool HasOffset(string text) =>
-        text.EndsWith('Z') || text.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d{2}:?\d{2}$");
+        text.EndsWith('Z') || text.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}(:?\d{2})?$");
 }
 
 public sealed class ConflictException(string field, string message) : Exception(message)

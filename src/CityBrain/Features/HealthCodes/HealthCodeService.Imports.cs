@@ -49,10 +49,10 @@ public sealed partial class HealthCodeService
         var accepted = 0;
         var changed = 0;
         await using var c = await App.Db.OpenAsync(ct);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var batch in rows.Chunk(ImportBatch))
         {
             var people = new List<Data.Identity.PersonInput>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (rec, _) in batch)
             {
                 try
@@ -122,10 +122,12 @@ public sealed partial class HealthCodeService
                 Lists.TryParse(listText, out var list);
                 DateTimeOffset since;
                 DateTimeOffset? released = null;
+                var field = "since";
                 try
                 {
                     since = ParseTime(rec.Field(h, "since"), App.Calendar);
                     var rel = rec.Field(h, "released");
+                    field = "released";
                     if (rel.Length > 0)
                     {
                         released = ParseTime(rel, App.Calendar);
@@ -133,12 +135,17 @@ public sealed partial class HealthCodeService
                 }
                 catch (FormatException e)
                 {
-                    errors.Add(new RowError(rec.Line, "since", e.Message));
+                    errors.Add(new RowError(rec.Line, field, e.Message));
                     continue;
                 }
                 if (since > App.Now.AddMinutes(5))
                 {
                     errors.Add(new RowError(rec.Line, "since", "is in the future"));
+                    continue;
+                }
+                if (released > App.Now.AddMinutes(5))
+                {
+                    errors.Add(new RowError(rec.Line, "released", "is in the future: a release takes effect when it happens"));
                     continue;
                 }
                 var sinceDay = App.Calendar.DayOf(since);

@@ -57,11 +57,11 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
         var d = engine.Evaluate(f);
         var rules = RuleText(engine.Rules, d.RuleMask);
         long? next = d.NextChange?.ToUnixTimeSeconds();
-        if (d.Colour == current.Colour && rules == current.Rules && next == current.NextChange)
+        if (d.Colour == current.Colour && rules == current.Rules && next == current.NextChange && d.Released == current.Released)
         {
             return null;
         }
-        return new CodeUpdate(f.ResidentKey, current.Colour, d.Colour, rules, next, d.Colour != current.Colour, current.Version);
+        return new CodeUpdate(f.ResidentKey, current.Colour, d.Colour, rules, next, d.Colour != current.Colour, current.Version, d.Released);
     }
 
     /// <summary>Loads one resident's facts, lets <paramref name="change"/> alter them, stores facts and the new code.</summary>
@@ -91,29 +91,62 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
         return false;
     }
 
-    private RiskLookup? _risk;
-    private long _riskLoadedAt;
+    private sealed record RiskCache(RiskLookup Lookup, long Version, long LoadedAt);
 
-    /// <summary>The risk grades, cached for a few seconds (they change a few times a day).</summary>
+    private RiskCache? _risk;
+    private long _riskVersion;
+
+    /// <summary>
+    /// The risk grades, cached for a few seconds (they change a few times a day). A grade change bumps the version, so
+    /// a look-up loaded before the change can never be cached after it.
+    /// </summary>
     internal async Task<IRiskLookup> RiskAsync(DbConnection c, CancellationToken ct = default)
     {
         await Task.CompletedTask;
-        var now = Environment.TickCount64;
-        if (_risk is null || now - _riskLoadedAt > 5000)
+        var version = Interlocked.Read(ref _riskVersion);
+        var cached = _risk;
+        if (cached is not null && cached.Version == version && Environment.TickCount64 - cached.LoadedAt < 5000)
         {
-            _risk = new RiskLookup(RiskAreaStore.All(c));
-            _riskLoadedAt = now;
+            return cached.Lookup;
         }
-        return _risk;
+        var fresh = new RiskLookup(RiskAreaStore.All(c));
+        if (Interlocked.Read(ref _riskVersion) == version)
+        {
+            _risk = new RiskCache(fresh, version, Environment.TickCount64);
+        }
+        return fresh;
     }
 
-    internal void ForgetRisk() => _risk = null;
+    internal void ForgetRisk()
+    {
+        Interlocked.Increment(ref _riskVersion);
+        _risk = null;
+    }
 
     public async Task<CodeView?> GetCodeAsync(long residentId, CancellationToken ct = default)
     {
         await using var c = await app.Db.OpenAsync(ct);
-        var code = await HealthStateStore.GetCodeAsync(c, residentId, ct);
+        var code = await FreshCodeAsync(c, residentId, ct);
         return code is null ? null : View(code);
+    }
+
+    /// <summary>
+    /// The stored code, recomputed first if its release time (or hand-set expiry) has passed and the minute job has
+    /// not got to it yet: a checkpoint never sees an expired hand-set green.
+    /// </summary>
+    internal async Task<StoredCode?> FreshCodeAsync(DbConnection c, long residentId, CancellationToken ct = default)
+    {
+        var code = await HealthStateStore.GetCodeAsync(c, residentId, ct);
+        if (code?.NextChange is { } next && next <= app.Now && code.ComputedAt < next)
+        {
+            await using (var tx = await c.BeginTransactionAsync(ct))
+            {
+                await ChangeAsync(c, tx, residentId, "due", null, ct);
+                await tx.CommitAsync(ct);
+            }
+            code = await HealthStateStore.GetCodeAsync(c, residentId, ct);
+        }
+        return code;
     }
 
     public CodeView View(StoredCode code)
@@ -153,6 +186,29 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
     /// </summary>
     public async Task<RecomputeReport> RecomputeAllAsync(DateTimeOffset at, string cause = "recompute", IProgress<long>? progress = null, CancellationToken ct = default)
     {
+        if (at < app.Now.AddYears(-1) || at > app.Now.AddYears(1))
+        {
+            throw new InputException("at", "the recompute time must be within a year of now");
+        }
+        // One whole-city recompute at a time: a rules change waits for the nightly run instead of racing it.
+        await _wholeCity.WaitAsync(ct);
+        try
+        {
+            return await RecomputeAllCoreAsync(at, cause, progress, ct);
+        }
+        finally
+        {
+            _wholeCity.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _wholeCity = new(1, 1);
+
+    private async Task<RecomputeReport> RecomputeAllCoreAsync(DateTimeOffset at, string cause, IProgress<long>? progress, CancellationToken outer)
+    {
+        // If the writer fails, the readers must stop too (they would block on the full channel for ever).
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        var ct = failed.Token;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var engine = app.Engine;
         IRiskLookup risk;
@@ -176,12 +232,20 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
 
         var writer = Task.Run(async () =>
         {
-            await using var wc = await app.Db.OpenAsync(ct);
-            await foreach (var batch in channel.Reader.ReadAllAsync(ct))
+            try
             {
-                await using var tx = await wc.BeginTransactionAsync(ct);
-                HealthStateStore.Save(wc, tx, batch, nowUnix, cause);
-                await tx.CommitAsync(ct);
+                await using var wc = await app.Db.OpenAsync(ct);
+                await foreach (var batch in channel.Reader.ReadAllAsync(ct))
+                {
+                    await using var tx = await wc.BeginTransactionAsync(ct);
+                    HealthStateStore.Save(wc, tx, batch, nowUnix, cause);
+                    await tx.CommitAsync(ct);
+                }
+            }
+            catch
+            {
+                await failed.CancelAsync();
+                throw;
             }
         }, ct);
 
@@ -233,10 +297,20 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
         {
             await Task.WhenAll(readers);
         }
-        finally
+        catch
         {
-            channel.Writer.Complete();
+            await failed.CancelAsync();
+            channel.Writer.TryComplete();
+            try
+            {
+                await writer; // the writer's failure, when there is one, is the cause: it propagates from here
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            throw;
         }
+        channel.Writer.Complete();
         await writer;
         progress?.Report(residents);
         IReadOnlyDictionary<Colour, long> counts;
@@ -254,12 +328,34 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
     /// <summary>Recomputes the residents whose release time or hand-set expiry has come.</summary>
     public async Task<int> RecomputeDueAsync(CancellationToken ct = default)
     {
-        var now = app.Now;
+        var now = app.Now.ToUnixTimeSeconds();
         await using var c = await app.Db.OpenAsync(ct);
-        var due = Dapper.SqlMapper.Query<long>(c,
-            "SELECT resident_id FROM health_state WHERE (next_change IS NOT NULL AND next_change <= @now) OR (ov_until IS NOT NULL AND ov_until <= @now AND rules = 'override') LIMIT 100000",
-            new { now = now.ToUnixTimeSeconds() }).ToList();
-        return await RecomputeResidentsAsync(c, due, "due", ct);
+        // Codes whose release time has come and that were not computed since (an expired hand-set colour has its
+        // expiry as next_change). Oldest first, in bounded batches, so a backlog drains in order.
+        var changed = 0;
+        while (true)
+        {
+            var due = Dapper.SqlMapper.Query<long>(c,
+                "SELECT resident_id FROM health_state WHERE next_change IS NOT NULL AND next_change <= @now AND computed_at < next_change ORDER BY next_change LIMIT 5000",
+                new { now }).ToList();
+            if (due.Count == 0)
+            {
+                return changed;
+            }
+            changed += await RecomputeResidentsAsync(c, due, "due", ct);
+            // Mark them computed, changed or not, so they are not picked again until something changes.
+            await using var tx = await c.BeginTransactionAsync(ct);
+            foreach (var batch in due.Chunk(500))
+            {
+                Dapper.SqlMapper.Execute(c, "UPDATE health_state SET computed_at = @now WHERE resident_id = @id",
+                    batch.Select(id => new { now, id }), tx);
+            }
+            await tx.CommitAsync(ct);
+            if (due.Count < 5000)
+            {
+                return changed;
+            }
+        }
     }
 
     internal async Task<int> RecomputeResidentsAsync(DbConnection c, IReadOnlyCollection<long> ids, string cause, CancellationToken ct = default)
