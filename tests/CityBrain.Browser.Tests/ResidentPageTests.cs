@@ -162,7 +162,7 @@ public sealed partial class ResidentPageTests(CityFixture city) : BrowserTest(ci
 
         await Expect(page.Locator("#app-view")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("code-card")).ToHaveAttributeAsync("data-colour", "green");
-        await Expect(page.GetByTestId("user")).ToHaveTextAsync("13712345678");
+        await Expect(page.GetByTestId("user")).ToHaveTextAsync("137****5678"); // the page shows the masked phone only
 
         await page.GetByTestId("logout").ClickAsync();
         await Expect(page.Locator("#auth-view")).ToBeVisibleAsync();

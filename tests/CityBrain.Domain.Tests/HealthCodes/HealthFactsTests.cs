@@ -153,8 +153,8 @@ public class HealthFactsTests
     [InlineData("", 0, No)]
     [InlineData("330102@18", 2, 18)]
     [InlineData("420106@10", 3, 10)]
-    [InlineData("420106@6", 3, 6)]        // 14 days ago still within the window
-    [InlineData("420106@5", 0, 5)]        // 15 days ago: outside the window, still the last risky day
+    [InlineData("420106@7", 3, 7)]        // 13 days ago: within "the last 14 days" (today is day 1 of 14)
+    [InlineData("420106@6", 0, 6)]        // 14 days ago: outside the window, still the last risky day
     [InlineData("330206@19", 1, No)]      // low
     [InlineData("110101@19", 0, No)]      // not graded
     [InlineData("330102@25", 0, No)]      // a future day is ignored
