@@ -36,7 +36,7 @@ public static class RecomputeBench
                 Console.WriteLine($"recompute: seeded {residents:N0} residents in {sw.Elapsed.TotalSeconds:F1} s ({db.Display.Split(';')[0]})");
             }
         }
-        var app = CityBrainApp.Start(new CityBrainOptions { Db = dbSpec, KeysFile = keys }, TimeProvider.System);
+        var app = CityBrainApp.Start(new CityBrainOptions { Db = dbSpec, KeysFile = keys }, new FixedClock(now));
         using var _ = app;
         var service = new HealthCodeService(app, NullLogger<HealthCodeService>.Instance);
         await using (var c = await app.Db.OpenAsync())
@@ -70,6 +70,12 @@ public static class RecomputeBench
     }
 
     private static bool IsCancelled(this CancellationTokenSource cts) => cts.IsCancellationRequested;
+
+    /// <summary>The synthetic city lives in February 2020.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 
     private static void Seed(Database db, int residents, DateTimeOffset now)
     {

@@ -268,13 +268,16 @@ public static class HealthStateStore
     public static async Task<IReadOnlyDictionary<Colour, long>> CountsAsync(DbConnection c, CancellationToken ct = default)
     {
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT colour, COUNT(*) FROM health_state GROUP BY colour";
+        // One scan, no sort: a GROUP BY over ten million rows would build its sorter in memory on SQLite.
+        cmd.CommandText = "SELECT COALESCE(SUM(CASE WHEN colour = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN colour = 1 THEN 1 ELSE 0 END), 0), " +
+                          "COALESCE(SUM(CASE WHEN colour = 2 THEN 1 ELSE 0 END), 0) FROM health_state";
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        var d = new Dictionary<Colour, long> { [Colour.Green] = 0, [Colour.Yellow] = 0, [Colour.Red] = 0 };
-        while (await r.ReadAsync(ct))
+        await r.ReadAsync(ct);
+        return new Dictionary<Colour, long>
         {
-            d[(Colour)r.GetInt32(0)] = r.GetInt64(1);
-        }
-        return d;
+            [Colour.Green] = Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture),
+            [Colour.Yellow] = Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture),
+            [Colour.Red] = Convert.ToInt64(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 }

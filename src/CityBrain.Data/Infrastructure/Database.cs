@@ -108,7 +108,7 @@ public sealed class Database : IDisposable
     {
         using var cmd = c.CreateCommand();
         // WAL: readers do not block the writer; NORMAL sync is durable across process crashes in WAL mode.
-        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;";
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
         cmd.ExecuteNonQuery();
     }
 

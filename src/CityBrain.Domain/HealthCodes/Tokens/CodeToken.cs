@@ -166,8 +166,9 @@ public sealed class TokenVerifier
         {
             return new TokenCheck(TokenStatus.UnknownKey, token);
         }
-        if (!key.VerifyData(raw[..CodeToken.PayloadLength], raw[CodeToken.PayloadLength..], HashAlgorithmName.SHA256,
-                DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(raw[..CodeToken.PayloadLength], digest);
+        if (!key.VerifyHash(digest, raw[CodeToken.PayloadLength..], DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
         {
             return new TokenCheck(TokenStatus.BadSignature, token);
         }
