@@ -17,18 +17,23 @@ public sealed class KeyRing
     public IReadOnlyList<ECDsa> SigningKeys { get; }
     public TokenIssuer Issuer { get; }
     public TokenVerifier Verifier { get; }
+    public TokenRecognizer Recognizer { get; }
+    internal byte[] TagKey { get; }
 
     private KeyRing(byte[] hashKey, byte[] dataKey, IReadOnlyList<ECDsa> signing)
     {
         Protector = new PersonalDataProtector(hashKey, dataKey);
         SigningKeys = signing;
-        Issuer = new TokenIssuer(signing[0]);
+        // The tag key is derived from the hash key, so every server with the key file recognises every server's tokens.
+        TagKey = System.Security.Cryptography.HMACSHA256.HashData(hashKey, "citybrain token tag v2"u8);
+        Issuer = new TokenIssuer(signing[0], TagKey);
         Verifier = new TokenVerifier(signing.Select(k =>
         {
             var pub = ECDsa.Create();
             pub.ImportSubjectPublicKeyInfo(k.ExportSubjectPublicKeyInfo(), out _);
             return pub;
         }));
+        Recognizer = new TokenRecognizer(TagKey, Verifier);
     }
 
     private sealed class KeyFile

@@ -4,14 +4,17 @@
 
 /**
  * Offline verification of a CityBrain health-code token, exactly as CodeToken.cs and Base45.cs define it:
- * "CB1:" + Base45 (RFC 9285) of 84 bytes = payload (20) + ECDSA P-256 signature r||s (64) over the payload (SHA-256).
+ * "CB1:" + Base45 (RFC 9285) of 84 bytes = payload (20) + ECDSA P-256 signature r||s (64) over the payload (SHA-256),
+ * version 1; or 92 bytes, version 2, where 8 more bytes are the issuing servers' tag, which only they can check.
  * Payload: version (1) | key id (4) | subject (8) | colour (1) | issued at, Unix s (4) | lifetime s (2), big-endian.
  */
 const CBToken = (() => {
   const PREFIX = 'CB1:';
   const PAYLOAD = 20;
-  const LENGTH = 84;
+  const LENGTH = 84;          // payload + signature
+  const TAGGED_LENGTH = 92;   // version 2: + the servers' 8-byte tag
   const VERSION = 1;
+  const TAGGED_VERSION = 2;
   const SKEW_S = 30; // the same tolerance as TokenVerifier.ClockSkew
   const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
   const JWKS_URL = '/.well-known/citybrain/jwks.json';
@@ -52,9 +55,11 @@ const CBToken = (() => {
     const t = String(text ?? '').trim();
     if (!t.startsWith(PREFIX)) return null;
     const body = t.slice(PREFIX.length);
-    if (body.length !== encodedLength(LENGTH)) return null;
+    const length = body.length === encodedLength(LENGTH) ? LENGTH
+      : body.length === encodedLength(TAGGED_LENGTH) ? TAGGED_LENGTH : 0;
+    if (!length) return null;
     const raw = base45Decode(body);
-    if (!raw || raw.length !== LENGTH || raw[0] !== VERSION) return null;
+    if (!raw || raw.length !== length || raw[0] !== (length === LENGTH ? VERSION : TAGGED_VERSION)) return null;
     const dv = new DataView(raw.buffer);
     return {
       raw,

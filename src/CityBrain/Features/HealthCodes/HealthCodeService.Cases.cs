@@ -201,7 +201,7 @@ public sealed partial class HealthCodeService
         {
             throw new InputException("token", "token is required");
         }
-        var check = App.Keys.Verifier.Verify(token, App.Now);
+        var check = App.Keys.Recognizer.Recognize(token, App.Now);
         if (!check.IsValid)
         {
             return new VerifyResult(false, false, null, null, check.Reason, null);
