@@ -264,6 +264,20 @@ public static class HealthStateStore
             r.IsDBNull(8) ? null : DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(8)));
     }
 
+    /// <summary>What a checkpoint needs: the colour now and the masked name; null when the resident is unknown.</summary>
+    public static async Task<(Colour Colour, string MaskedName, long? NextChange, long ComputedAt)?> ForCheckpointAsync(DbConnection c, long residentId, CancellationToken ct = default)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT h.colour, r.name_masked, h.next_change, h.computed_at FROM health_state h JOIN residents r ON r.id = h.resident_id WHERE h.resident_id = @id";
+        cmd.AddParameter("id", residentId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+        return ((Colour)r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetInt64(3));
+    }
+
     /// <summary>How many residents have each colour.</summary>
     public static async Task<IReadOnlyDictionary<Colour, long>> CountsAsync(DbConnection c, CancellationToken ct = default)
     {

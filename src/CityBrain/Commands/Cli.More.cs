@@ -19,6 +19,8 @@ public static partial class Cli
                      ("persons", "persons.csv: resident_id,name,phone,division_code"),
                      ("lists", "lists.csv: resident_id,list,since[,released] (list: confirmed, suspected, close_contact, secondary_contact, inbound_quarantine, or released)"),
                      ("declarations", "declarations.csv: resident_id,time,temperature,symptoms,travel,contact_with_case[,kind]"),
+                     ("venues", "venues.csv: venue_id,name,type,division_code,lat,lon,capacity[,yellow_policy,dwell_minutes]"),
+                     ("checkins", "checkins.csv: resident_id,venue_id,time,direction (time ISO 8601 with offset; direction in or out, default in)"),
                  })
         {
             var cmd = new Command(kind, description);
@@ -33,11 +35,13 @@ public static partial class Cli
                 }
                 var (app, service) = Start(p);
                 using var _ = app;
-                using var reader = new StreamReader(path.FullName, System.Text.Encoding.UTF8);
+                using var reader = new StreamReader(path.FullName, System.Text.Encoding.UTF8, true, 1 << 20);
                 var report = kind switch
                 {
                     "persons" => await service.ImportPersonsAsync(reader, Actor.Cli, ct),
                     "lists" => await service.ImportListsAsync(reader, Actor.Cli, "file:" + path.Name, ct),
+                    "venues" => await new Features.Venues.VenueAdmin(app, new Features.Venues.VenueRegistry(app)).ImportVenuesAsync(reader, Actor.Cli, ct),
+                    "checkins" => await new Features.Venues.VenueAdmin(app, new Features.Venues.VenueRegistry(app)).ImportCheckinsAsync(reader, Actor.Cli, ct),
                     _ => await service.ImportDeclarationsAsync(reader, Actor.Cli, ct),
                 };
                 PrintImport(report, p.GetValue(JsonOption));

@@ -128,6 +128,9 @@ public static class DemoCity
         Add(Math.Max(5, residents / 300), "inbound_quarantine");
         await service.ImportListsAsync(new StringReader(lists.ToString()), cli, "demo", ct);
 
+        // Venues in the demo counties, and today's check-ins at them.
+        await SeedVenuesAsync(service, people.Select(p => p.Id).ToList(), rng, output, ct);
+
         // Logins: staff, and three residents (green, yellow, red).
         await Features.Admin.StaffAccounts.AddAsync(app, cli, "admin", Password, Roles.Administrator, ct);
         await Features.Admin.StaffAccounts.AddAsync(app, cli, "official", Password, Roles.HealthOfficial, ct);
@@ -155,6 +158,56 @@ public static class DemoCity
     }
 
     /// <summary>The demo's sample logins; residents log in with their phone number (stored only hashed).</summary>
+    private static readonly (string Type, string Name, int Capacity)[] VenueKinds =
+    [
+        ("market", "农贸市场", 400), ("mall", "购物中心", 3000), ("residential_compound", "小区", 0), ("station", "火车站", 8000),
+        ("scenic_area", "景区", 1500), ("hospital", "医院", 2000), ("office", "写字楼", 1200), ("factory", "工厂", 800),
+        ("school", "学校", 1500), ("other", "超市", 300),
+    ];
+
+    private static async Task SeedVenuesAsync(HealthCodeService service, List<string> idNumbers, Random rng, TextWriter output, CancellationToken ct)
+    {
+        var app = service.App;
+        var venues = new StringBuilder("venue_id,name,type,division_code,lat,lon,capacity,yellow_policy\n");
+        var ids = new List<string>();
+        var n = 0;
+        foreach (var county in Counties)
+        {
+            var name = app.Divisions.NameOf(county) ?? county;
+            for (var i = 0; i < 8; i++)
+            {
+                var kind = VenueKinds[(n + i) % VenueKinds.Length];
+                var id = $"V{county}-{i + 1:D3}";
+                ids.Add(id);
+                var lat = 27.5 + rng.NextDouble() * 3.5;
+                var lon = 118.5 + rng.NextDouble() * 3.5;
+                venues.Append(CultureInfo.InvariantCulture, $"{id},{name}{kind.Name}{i + 1}号,{kind.Type},{county},{lat:F5},{lon:F5},{kind.Capacity},{(kind.Type is "hospital" ? "admit" : "deny")}\n");
+            }
+            n++;
+        }
+        var cli = new Actor("demo", "operator");
+        var admin = new Features.Venues.VenueAdmin(app, new Features.Venues.VenueRegistry(app));
+        await admin.ImportVenuesAsync(new StringReader(venues.ToString()), cli, ct);
+
+        // Today's check-ins so far: Zipf-like popularity, 7:00 until now.
+        var checkins = new StringBuilder("resident_id,venue_id,time,direction\n");
+        var today = app.Calendar.StartOf(app.Calendar.DateOf(app.Now));
+        var minutesSoFar = Math.Max(1, (int)(app.Now - today).TotalMinutes - 7 * 60);
+        var count = Math.Min(20_000, idNumbers.Count * 2);
+        for (var i = 0; i < count; i++)
+        {
+            var venue = ids[Math.Min(ids.Count - 1, (int)(Math.Pow(rng.NextDouble(), 2.2) * ids.Count))];
+            var at = today.AddHours(7).AddMinutes(rng.Next(minutesSoFar));
+            if (at > app.Now)
+            {
+                continue;
+            }
+            checkins.Append(CultureInfo.InvariantCulture, $"{idNumbers[rng.Next(idNumbers.Count)]},{venue},{at:yyyy-MM-ddTHH:mm:sszzz},in\n");
+        }
+        var report = await admin.ImportCheckinsAsync(new StringReader(checkins.ToString()), cli, ct);
+        output.WriteLine($"Demo venues: {ids.Count}, check-ins today: {report.Accepted:N0}.");
+    }
+
     private static List<Login> LoadLogins(System.Data.Common.DbConnection c, Infrastructure.CityBrainApp app) =>
         UserStore.All(c).Select(u => u.ResidentId is { } r
             ? new Login(ResidentStore.Reveal(c, r, app.Keys.Protector)!.Value.Phone!, u.Role, "resident, code " + ColourOf(c, r))

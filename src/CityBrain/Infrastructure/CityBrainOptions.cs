@@ -37,6 +37,21 @@ public sealed class CityBrainOptions : IValidatableObject
     [Range(5, 3600)]
     public int DueRecomputeEverySeconds { get; set; } = 60;
 
+    /// <summary>How long check-ins (personal data) are kept before they are purged.</summary>
+    [Range(1, 3650)]
+    public int CheckinRetentionDays { get; set; } = 28;
+
+    /// <summary>Check-ins waiting to be committed before new ones are shed with 503.</summary>
+    [Range(100, 1_000_000)]
+    public int CheckinQueueLimit { get; set; } = 50_000;
+
+    /// <summary>Scan requests handled at once; more wait in a queue of <see cref="ScanQueue"/>, beyond that 503.</summary>
+    [Range(1, 100_000)]
+    public int ScanConcurrency { get; set; } = 2048;
+
+    [Range(0, 1_000_000)]
+    public int ScanQueue { get; set; } = 4096;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Db.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) && !Db.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase))

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
 using CityBrain.Features.HealthCodes;
+using CityBrain.Features.Venues;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -53,6 +54,7 @@ public static class WebServer
                 o.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(new DirectoryInfo(dir), sp.GetRequiredService<ILoggerFactory>());
             }));
         builder.AddHealthCodes();
+        builder.AddVenues();
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<CityBrainApp>(); // migrate and load keys at start-up, not on the first request
@@ -61,17 +63,19 @@ public static class WebServer
             StatusCodeSelector = StatusOf,
             ExceptionHandler = WriteProblem,
             // Bad input is the client's error, answered with a 400/404/409: not logged as a server failure.
-            SuppressDiagnosticsCallback = ctx => StatusOf(ctx.Exception) < 500,
+            SuppressDiagnosticsCallback = ctx => StatusOf(ctx.Exception) is < 500 or 503,
         });
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().WithTags("Public");
         app.MapAuth();
         app.MapHealthCodes();
+        app.MapVenues();
         app.MapAdmin();
         app.MapPublic();
         return app;
@@ -82,6 +86,7 @@ public static class WebServer
         InputException or BadHttpRequestException => StatusCodes.Status400BadRequest,
         NotFoundException => StatusCodes.Status404NotFound,
         ConflictException => StatusCodes.Status409Conflict,
+        OverloadedException => StatusCodes.Status503ServiceUnavailable,
         _ when IsUniqueViolation(e) => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
@@ -103,6 +108,10 @@ public static class WebServer
         var e = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
         var status = e is null ? 500 : StatusOf(e);
         ctx.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            ctx.Response.Headers.RetryAfter = "1";
+        }
         ProblemDetails problem = e switch
         {
             InputException ie => new ValidationProblemDetails(new Dictionary<string, string[]> { [ie.Field] = [ie.Message] })
@@ -115,6 +124,7 @@ public static class WebServer
                 Title = "The request is not valid", Detail = $"{JsonField(be)}: {be.InnerException?.Message ?? be.Message}", Status = status,
             },
             NotFoundException ne => new ProblemDetails { Title = "Not found", Detail = ne.Message, Status = status },
+            OverloadedException oe => new ProblemDetails { Title = "Overloaded", Detail = oe.Message, Status = status },
             _ when status == StatusCodes.Status409Conflict => new ProblemDetails { Title = "Conflict", Detail = "the same thing was just created by another request", Status = status },
             _ => new ProblemDetails { Title = "Internal error", Status = status },
         };

@@ -62,7 +62,7 @@ public sealed class RoleMatrixTests(SqliteServer server) : IClassFixture<SqliteS
             {
                 continue;
             }
-            var url = route.Replace("{key:long}", "999999", StringComparison.Ordinal).Replace("{id:long}", "999999", StringComparison.Ordinal).Replace("{code}", "330102", StringComparison.Ordinal);
+            var url = route.Replace("{key:long}", "999999", StringComparison.Ordinal).Replace("{id:long}", "999999", StringComparison.Ordinal).Replace("{code}", "330102", StringComparison.Ordinal).Replace("{id}", "V-NONE", StringComparison.Ordinal);
             foreach (var role in Roles)
             {
                 using var request = new HttpRequestMessage(new HttpMethod(method), url);

@@ -66,7 +66,8 @@ public sealed class CliTests : IDisposable
         var db = Db(kind);
         var migrate = Run(db, "db", "migrate", "--json");
         Assert.Equal(0, migrate.Exit);
-        Assert.Equal(1, JsonDocument.Parse(migrate.Out).RootElement.GetProperty("version").GetInt32());
+        Assert.Equal(Data.Infrastructure.Migrator.Scripts(Data.Infrastructure.DbProvider.Sqlite).Max(m => m.Version),
+            JsonDocument.Parse(migrate.Out).RootElement.GetProperty("version").GetInt32());
 
         var a = ResidentIdNumber.Create("330106", new DateOnly(1985, 3, 1), 11).Value;
         var b = ResidentIdNumber.Create("330782", new DateOnly(1990, 7, 9), 12).Value;

@@ -1,0 +1,199 @@
+using System.Data.Common;
+using CityBrain.Data.Infrastructure;
+using CityBrain.Domain.HealthCodes;
+using CityBrain.Domain.Venues;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CityBrain.Data.Venues;
+
+/// <summary>One check-in (扫码/亮码 record). Times are Unix seconds.</summary>
+public readonly record struct CheckinRow(long ResidentId, int VenueKey, long At, Direction Direction, bool Passed, Colour Colour, CheckinMethod Method, string? ClientId = null, string? Checkpoint = null);
+
+/// <summary>
+/// Check-in storage. The hot path writes batches: prepared statements in one transaction on SQLite (WAL), a single
+/// multi-row INSERT from arrays on PostgreSQL. Rows with a client id that is already stored are skipped, so an offline
+/// checkpoint that uploads twice is not counted twice.
+/// </summary>
+public static class CheckinStore
+{
+    private const string Columns = "resident_id, vkey, at, direction, passed, colour, method, client_id, checkpoint";
+
+    /// <summary>Writes a batch in the caller's transaction; returns each row's new id, or 0 for a duplicate.</summary>
+    public static long[] Insert(DbConnection c, DbTransaction tx, IReadOnlyList<CheckinRow> rows)
+    {
+        var ids = new long[rows.Count];
+        if (rows.Count == 0)
+        {
+            return ids;
+        }
+        if (c is NpgsqlConnection pg)
+        {
+            InsertPostgres(pg, (NpgsqlTransaction)tx, rows, ids);
+            return ids;
+        }
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"INSERT INTO checkins ({Columns}) VALUES (@r, @v, @t, @d, @p, @c, @m, @cid, @cp) ON CONFLICT DO NOTHING RETURNING id";
+        var pr = cmd.AddParameter("r", 0L);
+        var pv = cmd.AddParameter("v", 0);
+        var pt = cmd.AddParameter("t", 0L);
+        var pd = cmd.AddParameter("d", 0);
+        var pp = cmd.AddParameter("p", 0);
+        var pc = cmd.AddParameter("c", 0);
+        var pm = cmd.AddParameter("m", 0);
+        var pcid = cmd.AddParameter("cid", DBNull.Value);
+        var pcp = cmd.AddParameter("cp", DBNull.Value);
+        cmd.Prepare();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            pr.Value = row.ResidentId;
+            pv.Value = row.VenueKey;
+            pt.Value = row.At;
+            pd.Value = (int)row.Direction;
+            pp.Value = row.Passed ? 1 : 0;
+            pc.Value = (int)row.Colour;
+            pm.Value = (int)row.Method;
+            pcid.Value = (object?)row.ClientId ?? DBNull.Value;
+            pcp.Value = (object?)row.Checkpoint ?? DBNull.Value;
+            ids[i] = cmd.ExecuteScalar() is long id ? id : 0;
+        }
+        return ids;
+    }
+
+    private static void InsertPostgres(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<CheckinRow> rows, long[] ids)
+    {
+        var n = rows.Count;
+        var reserved = new long[n];
+        using (var seq = new NpgsqlCommand("SELECT nextval(pg_get_serial_sequence('checkins', 'id')) FROM generate_series(1, @n)", c, tx))
+        {
+            seq.Parameters.AddWithValue("n", n);
+            using var r = seq.ExecuteReader();
+            for (var i = 0; r.Read(); i++)
+            {
+                reserved[i] = r.GetInt64(0);
+            }
+        }
+        var residents = new long[n];
+        var venues = new int[n];
+        var at = new long[n];
+        var dir = new short[n];
+        var passed = new short[n];
+        var colour = new short[n];
+        var method = new short[n];
+        var client = new string?[n];
+        var checkpoint = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var row = rows[i];
+            residents[i] = row.ResidentId;
+            venues[i] = row.VenueKey;
+            at[i] = row.At;
+            dir[i] = (short)row.Direction;
+            passed[i] = (short)(row.Passed ? 1 : 0);
+            colour[i] = (short)row.Colour;
+            method[i] = (short)row.Method;
+            client[i] = row.ClientId;
+            checkpoint[i] = row.Checkpoint;
+        }
+        using var cmd = new NpgsqlCommand(
+            $"INSERT INTO checkins (id, {Columns}) SELECT * FROM unnest(@id, @r, @v, @t, @d, @p, @c, @m, @cid, @cp) ON CONFLICT DO NOTHING RETURNING id", c, tx);
+        cmd.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = reserved });
+        cmd.Parameters.Add(new NpgsqlParameter("r", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = residents });
+        cmd.Parameters.Add(new NpgsqlParameter("v", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = venues });
+        cmd.Parameters.Add(new NpgsqlParameter("t", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = at });
+        cmd.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = dir });
+        cmd.Parameters.Add(new NpgsqlParameter("p", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = passed });
+        cmd.Parameters.Add(new NpgsqlParameter("c", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = colour });
+        cmd.Parameters.Add(new NpgsqlParameter("m", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = method });
+        cmd.Parameters.Add(new NpgsqlParameter("cid", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = client });
+        cmd.Parameters.Add(new NpgsqlParameter("cp", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = checkpoint });
+        var inserted = new HashSet<long>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                inserted.Add(r.GetInt64(0));
+            }
+        }
+        for (var i = 0; i < n; i++)
+        {
+            ids[i] = inserted.Contains(reserved[i]) ? reserved[i] : 0;
+        }
+    }
+
+    /// <summary>
+    /// Bulk load for imports (no duplicate check, no ids back): prepared statements in the caller's transaction on
+    /// SQLite, binary COPY on PostgreSQL.
+    /// </summary>
+    public static void BulkLoad(DbConnection c, DbTransaction tx, IEnumerable<CheckinRow> rows)
+    {
+        if (c is NpgsqlConnection pg)
+        {
+            using var copy = pg.BeginBinaryImport($"COPY checkins ({Columns}) FROM STDIN (FORMAT BINARY)");
+            foreach (var row in rows)
+            {
+                copy.StartRow();
+                copy.Write(row.ResidentId, NpgsqlDbType.Bigint);
+                copy.Write(row.VenueKey, NpgsqlDbType.Integer);
+                copy.Write(row.At, NpgsqlDbType.Bigint);
+                copy.Write((short)row.Direction, NpgsqlDbType.Smallint);
+                copy.Write((short)(row.Passed ? 1 : 0), NpgsqlDbType.Smallint);
+                copy.Write((short)row.Colour, NpgsqlDbType.Smallint);
+                copy.Write((short)row.Method, NpgsqlDbType.Smallint);
+                copy.WriteNull();
+                copy.WriteNull();
+            }
+            copy.Complete();
+            return;
+        }
+        using var cmd = ((SqliteConnection)c).CreateCommand();
+        cmd.Transaction = (SqliteTransaction)tx;
+        cmd.CommandText = "INSERT INTO checkins (resident_id, vkey, at, direction, passed, colour, method) VALUES ($r, $v, $t, $d, $p, $c, $m)";
+        var pr = cmd.Parameters.Add("$r", SqliteType.Integer);
+        var pv = cmd.Parameters.Add("$v", SqliteType.Integer);
+        var pt = cmd.Parameters.Add("$t", SqliteType.Integer);
+        var pd = cmd.Parameters.Add("$d", SqliteType.Integer);
+        var pp = cmd.Parameters.Add("$p", SqliteType.Integer);
+        var pc = cmd.Parameters.Add("$c", SqliteType.Integer);
+        var pm = cmd.Parameters.Add("$m", SqliteType.Integer);
+        cmd.Prepare();
+        foreach (var row in rows)
+        {
+            pr.Value = row.ResidentId;
+            pv.Value = row.VenueKey;
+            pt.Value = row.At;
+            pd.Value = (int)row.Direction;
+            pp.Value = row.Passed ? 1 : 0;
+            pc.Value = (int)row.Colour;
+            pm.Value = (int)row.Method;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Check-ins since <paramref name="from"/>, oldest first (to rebuild occupancy and today's counts).</summary>
+    public static IEnumerable<CheckinRow> Since(DbConnection c, long from) =>
+        c.Query<(long R, int V, long At, int D, int P, int C, int M)>(
+                "SELECT resident_id, vkey, at, direction, passed, colour, method FROM checkins WHERE at >= @from ORDER BY at, id", new { from }, buffered: false)
+            .Select(r => new CheckinRow(r.R, r.V, r.At, (Direction)r.D, r.P != 0, (Colour)r.C, (CheckinMethod)r.M));
+
+    /// <summary>Deletes check-ins older than <paramref name="before"/> in batches; returns how many.</summary>
+    public static long PurgeBefore(DbConnection c, long before)
+    {
+        long total = 0;
+        while (true)
+        {
+            var n = c.Execute("DELETE FROM checkins WHERE id IN (SELECT id FROM checkins WHERE at < @before LIMIT 50000)", new { before }, commandTimeout: 0);
+            total += n;
+            if (n < 50000)
+            {
+                return total;
+            }
+        }
+    }
+
+    public static long Count(DbConnection c) => c.ExecuteScalar<long>("SELECT COUNT(*) FROM checkins");
+}

@@ -1,0 +1,121 @@
+using System.Threading.Channels;
+using CityBrain.Data.Venues;
+using CityBrain.Infrastructure;
+
+namespace CityBrain.Features.Venues;
+
+/// <summary>Too much load: answered with 503 and Retry-After, not a time-out.</summary>
+public sealed class OverloadedException(string message) : Exception(message);
+
+/// <summary>
+/// Group commit for check-ins. Each request hands its row to one writer and waits; the writer takes everything that
+/// has queued up (up to 2,000 rows), writes it in one transaction and only then answers each request with its row id.
+/// So an acknowledged check-in is committed (a SIGKILL right after cannot lose it), and at high load one commit
+/// serves hundreds of scans. The queue is bounded: when it is full the request is shed with 503.
+/// </summary>
+public sealed partial class CheckinWriter(CityBrainApp app, ILogger<CheckinWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 2000;
+
+    private readonly record struct Pending(CheckinRow Row, TaskCompletionSource<long> Done);
+
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(app.Options.CheckinQueueLimit)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private long _written;
+    private long _batches;
+
+    public long Written => Interlocked.Read(ref _written);
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Queues a row and waits until it is committed; returns its id (0: a duplicate of a stored row).</summary>
+    public Task<long> WriteAsync(CheckinRow row)
+    {
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(new Pending(row, done)))
+        {
+            throw new OverloadedException("too many check-ins are waiting to be written; try again in a second");
+        }
+        return done.Task;
+    }
+
+    /// <summary>Queues many rows (an offline upload) and waits for all.</summary>
+    public async Task<long[]> WriteManyAsync(IReadOnlyList<CheckinRow> rows)
+    {
+        var tasks = new Task<long>[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _queue.Writer.WriteAsync(new Pending(rows[i], done));
+            tasks[i] = done.Task;
+        }
+        return await Task.WhenAll(tasks);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var rows = new List<CheckinRow>(MaxBatch);
+        System.Data.Common.DbConnection? c = null;
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                rows.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var p))
+                {
+                    batch.Add(p);
+                    rows.Add(p.Row);
+                }
+                try
+                {
+                    c ??= await app.Db.OpenAsync(stoppingToken);
+                    long[] ids;
+                    await using (var tx = await c.BeginTransactionAsync(stoppingToken))
+                    {
+                        ids = CheckinStore.Insert(c, tx, rows);
+                        await tx.CommitAsync(stoppingToken);
+                    }
+                    Interlocked.Add(ref _written, batch.Count);
+                    Interlocked.Increment(ref _batches);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].Done.TrySetResult(ids[i]);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFailed(logger, batch.Count, e);
+                    foreach (var p in batch)
+                    {
+                        p.Done.TrySetException(new InvalidOperationException("the check-in could not be stored", e));
+                    }
+                    if (c is not null)
+                    {
+                        await c.DisposeAsync();
+                        c = null;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            while (_queue.Reader.TryRead(out var p))
+            {
+                p.Done.TrySetException(new OverloadedException("the server is shutting down"));
+            }
+            if (c is not null)
+            {
+                await c.DisposeAsync();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Writing {Count} check-ins failed")]
+    private static partial void LogFailed(ILogger logger, int count, Exception e);
+}
