@@ -40,17 +40,24 @@ public abstract class ServerFixture : IAsyncLifetime
 
     protected abstract bool Postgres { get; }
 
+    /// <summary>Settings a fixture changes (for example small limits to test overload).</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         DbSpec = Postgres ? "postgres:" + await TestDatabases.CreatePostgresAsync(n => _pgDatabase = n) : $"sqlite:{_dir}/cb.db";
-        App = WebServer.Build([], new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["CityBrain:Db"] = DbSpec,
             ["CityBrain:KeysFile"] = Path.Combine(_dir, "keys.json"),
             ["CityBrain:YellowPolicy"] = "deny",
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
-        }, Clock);
+        };
+        Configure(settings);
+        App = WebServer.Build([], settings, Clock);
         await App.StartAsync();
         BaseAddress = new Uri(App.Urls.First());
         var cb = App.Services.GetRequiredService<CityBrainApp>();
