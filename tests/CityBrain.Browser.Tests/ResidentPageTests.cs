@@ -17,7 +17,7 @@ public sealed partial class ResidentPageTests(CityFixture city) : BrowserTest(ci
         await Expect(page.GetByTestId("token")).ToHaveTextAsync(TokenPattern());
     }
 
-    [GeneratedRegex("^CB1:[0-9A-Z $%*+\\-./:]{126}$")]
+    [GeneratedRegex("^CB1:[0-9A-Z $%*+\\-./:]{138}$")]
     internal static partial Regex TokenPattern();
 
     [Fact]

@@ -104,12 +104,25 @@ public sealed class Database : IDisposable
         return c;
     }
 
+    /// <summary>The SQLite handles already set up: a pooled connection keeps its settings, so they are set once.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = new();
+
     private static void ConfigureSqlite(SqliteConnection c)
     {
+        var handle = c.Handle;
+        if (handle is not null && Configured.TryGetValue(handle, out _))
+        {
+            return;
+        }
         using var cmd = c.CreateCommand();
-        // WAL: readers do not block the writer; NORMAL sync is durable across process crashes in WAL mode.
+        // WAL: readers do not block the writer; NORMAL sync is durable across process crashes in WAL mode (a
+        // committed transaction is in the WAL file, which the operating system keeps when the process dies).
         cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;";
         cmd.ExecuteNonQuery();
+        if (handle is not null)
+        {
+            Configured.AddOrUpdate(handle, handle);
+        }
     }
 
     public void Dispose() => _pg?.Dispose();

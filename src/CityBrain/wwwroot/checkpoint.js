@@ -180,7 +180,20 @@ const CBToken = (() => {
         el('dt', {}, '姓名 Name'), el('dd', { 'data-testid': 'masked-name' }, r.masked_name || '—'),
         el('dt', {}, '当前颜色 Colour now'), el('dd', {}, name ? CB.colourBadge(name) : '—'),
         el('dt', {}, '码有效 Token valid'), el('dd', {}, r.valid ? '是 Yes' : '否 No'),
-        el('dt', {}, '到期 Expires'), el('dd', {}, CB.fmtTime(r.expires_at))));
+        r.venue_id ? [el('dt', {}, '场所在场 Inside now'), el('dd', { 'data-testid': 'occupancy' }, r.capacity ? `${r.occupancy} / ${r.capacity}` : String(r.occupancy)),
+          el('dt', {}, '登记 Check-in'), el('dd', { 'data-testid': 'checkin-id' }, r.checkin_id ? `#${r.checkin_id} ${r.direction === 'out' ? '出 out' : '进 in'}` : '—')]
+          : [el('dt', {}, '到期 Expires'), el('dd', {}, CB.fmtTime(r.expires_at))]));
+  }
+
+  async function loadVenues() {
+    try {
+      const venues = await CB.api('GET', '/api/v1/checkpoint/venues');
+      const select = $('venue-select');
+      const chosen = localStorage.getItem('citybrain.venue') || '';
+      select.replaceChildren(el('option', { value: '' }, '仅核验 Verify only'),
+        ...venues.map(v => el('option', { value: v.venue_id }, `${v.name} (${v.venue_id})`)));
+      select.value = venues.some(v => v.venue_id === chosen) ? chosen : '';
+    } catch { /* logged out or offline: verify only */ }
   }
 
   function renderOnlineProblem(e) {
@@ -198,7 +211,10 @@ const CBToken = (() => {
     const offline = CBToken.verify(tokenText)
       .then(renderOffline, e => renderOffline({ status: 'error', detail: e.message }))
       .finally(showKeys);
-    const online = CB.api('POST', '/api/v1/checkpoint/verify', { token: tokenText.trim() })
+    const venue = $('venue-select').value;
+    const online = (venue
+      ? CB.api('POST', '/api/v1/checkpoint/scan', { venue_id: venue, token: tokenText.trim(), direction: $('direction-select').value })
+      : CB.api('POST', '/api/v1/checkpoint/verify', { token: tokenText.trim() }))
       .then(renderOnline, renderOnlineProblem);
     await Promise.all([offline, online]);
   }
@@ -218,7 +234,22 @@ const CBToken = (() => {
   function loggedIn(u) {
     $('login-form').hidden = true;
     CB.showUser(u, showLogin);
+    loadVenues();
   }
+
+  $('venue-select').addEventListener('change', e => localStorage.setItem('citybrain.venue', e.target.value));
+
+  CB.onSubmit($('id-form'), async f => {
+    const venue = $('venue-select').value;
+    if (!venue) throw new CB.ApiError(400, { errors: { id_number: ['先选择场所 Choose the venue first'] } });
+    $('online').replaceChildren(el('div', { class: 'empty' }, '核验中 Checking…'));
+    try {
+      renderOnline(await CB.api('POST', '/api/v1/checkpoint/checkin-by-id', { venue_id: venue, id_number: f.id_number.value.trim(), direction: $('direction-select').value }));
+    } catch (e) {
+      if (e.status === 400) throw e;
+      renderOnlineProblem(e);
+    }
+  });
 
   CB.loginForm($('login-form'), 'checkpoint', loggedIn);
 

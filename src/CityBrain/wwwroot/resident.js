@@ -40,9 +40,32 @@
     $('auth-view').hidden = true;
     $('app-view').hidden = false;
     await Promise.all([refresh(), loadAppeals()]);
+    await checkinFromPoster();
   }
 
   CB.onUnauthorised(showAuth);
+
+  // ---------- a venue's poster (场所码) opens this page with #checkin=VENUE ----------
+
+  async function checkinFromPoster() {
+    const m = /^#checkin=([^&]+)/.exec(location.hash);
+    if (!m) return;
+    const venue = decodeURIComponent(m[1]);
+    history.replaceState(null, '', location.pathname); // a reload must not check in twice
+    const box = $('checkin-result');
+    try {
+      const r = await CB.api('POST', '/api/v1/me/checkins', { venue_id: venue, direction: 'in' });
+      box.className = `banner ${r.pass ? 'pass' : 'deny'}`;
+      box.dataset.pass = String(r.pass);
+      box.replaceChildren(el('div', { class: 'big' }, r.pass ? '✓ 已登记 Checked in' : '✕ 禁止进入 Not admitted'),
+        el('div', { class: 'sub' }, `${venue} · ${r.reason}`));
+    } catch (e) {
+      box.className = 'banner deny';
+      box.dataset.pass = 'false';
+      box.replaceChildren(el('div', { class: 'big' }, '✕'), el('div', { class: 'sub' }, e.message));
+    }
+    box.hidden = false;
+  }
 
   // ---------- the code and its token ----------
 

@@ -20,7 +20,7 @@ public sealed record ScanResult(bool Valid, bool Pass, string? Colour, string? M
 /// now, writes the check-in through the group-commit writer and answers only once it is committed.
 /// </summary>
 public sealed class CheckinService(CityBrainApp app, VenueRegistry venues, CheckinWriter writer, OccupancyTracker occupancy,
-    HotSpotCounters counters, HealthCodeService codes)
+    HotSpotCounters counters, HealthCodeService codes, CheckpointLookup lookup)
 {
     public CityBrainApp App => app;
 
@@ -76,18 +76,16 @@ public sealed class CheckinService(CityBrainApp app, VenueRegistry venues, Check
         var at = now.ToUnixTimeSeconds();
         Colour colour;
         string masked;
-        await using (var c = await app.Db.OpenAsync(ct))
+        var code = lookup.Find(residentId);
+        if (code is null)
         {
-            var code = await HealthStateStore.ForCheckpointAsync(c, residentId, ct);
-            if (code is null)
-            {
-                return new ScanResult(false, false, null, null, "the resident of this code is not known", venue.Id, Name(dir), occupancy.Count(venue.Key, at), venue.Capacity, null, now);
-            }
-            (colour, masked, var next, var computedAt) = code.Value;
-            if (next is { } n && n <= at && computedAt < n)
-            {
-                colour = (await codes.FreshCodeAsync(c, residentId, ct))!.Colour; // a release or hand-set expiry is due
-            }
+            return new ScanResult(false, false, null, null, "the resident of this code is not known", venue.Id, Name(dir), occupancy.Count(venue.Key, at), venue.Capacity, null, now);
+        }
+        (colour, masked, var next, var computedAt) = code.Value;
+        if (next is { } n && n <= at && computedAt < n)
+        {
+            await using var c = await app.Db.OpenAsync(ct);
+            colour = (await codes.FreshCodeAsync(c, residentId, ct))!.Colour; // a release or hand-set expiry is due
         }
         var decision = Entry.Decide(colour, venue, dir, 0);
         var inside = 0;

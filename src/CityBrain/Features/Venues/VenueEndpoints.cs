@@ -30,6 +30,7 @@ public static class VenueEndpoints
         builder.Services.AddSingleton<HotSpotCounters>();
         builder.Services.AddSingleton<CheckinWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CheckinWriter>());
+        builder.Services.AddSingleton(sp => new CityBrain.Data.HealthCodes.CheckpointLookup(sp.GetRequiredService<CityBrainApp>().Db));
         builder.Services.AddSingleton<CheckinService>();
         builder.Services.AddSingleton<VenueAdmin>();
         builder.Services.AddHostedService<VenueJobs>();
