@@ -12,7 +12,9 @@ public sealed class OccupancyTracker
     private sealed class VenueStays
     {
         public readonly Dictionary<long, long> Until = [];
-        public long NextSweep;
+
+        /// <summary>The earliest end of a stay: the count is exact, swept only when a stay has ended.</summary>
+        public long NextExpiry = long.MaxValue;
     }
 
     private readonly ConcurrentDictionary<int, VenueStays> _venues = new();
@@ -28,6 +30,7 @@ public sealed class OccupancyTracker
                 if (until > at)
                 {
                     v.Until[resident] = Math.Max(until, v.Until.GetValueOrDefault(resident));
+                    v.NextExpiry = Math.Min(v.NextExpiry, until);
                 }
             }
             else
@@ -46,7 +49,7 @@ public sealed class OccupancyTracker
         var v = _venues.GetOrAdd(venue, _ => new VenueStays());
         lock (v)
         {
-            if (at >= v.NextSweep)
+            if (at >= v.NextExpiry)
             {
                 Sweep(v, at);
             }
@@ -56,6 +59,7 @@ public sealed class OccupancyTracker
                 return (false, v.Until.Count);
             }
             v.Until[resident] = Math.Max(until, u);
+            v.NextExpiry = Math.Min(v.NextExpiry, until);
             return (true, v.Until.Count);
         }
     }
@@ -69,7 +73,7 @@ public sealed class OccupancyTracker
         }
         lock (v)
         {
-            if (now >= v.NextSweep)
+            if (now >= v.NextExpiry)
             {
                 Sweep(v, now);
             }
@@ -111,11 +115,16 @@ public sealed class OccupancyTracker
     private static void Sweep(VenueStays v, long now)
     {
         List<long>? gone = null;
+        var next = long.MaxValue;
         foreach (var (resident, until) in v.Until)
         {
             if (until <= now)
             {
                 (gone ??= []).Add(resident);
+            }
+            else if (until < next)
+            {
+                next = until;
             }
         }
         if (gone is not null)
@@ -125,6 +134,6 @@ public sealed class OccupancyTracker
                 v.Until.Remove(r);
             }
         }
-        v.NextSweep = now + 30;
+        v.NextExpiry = next;
     }
 }
