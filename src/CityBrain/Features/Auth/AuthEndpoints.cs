@@ -42,6 +42,7 @@ public static class AuthEndpoints
                 o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
             })
             .AddBearerToken(o => o.BearerTokenExpiration = TimeSpan.FromHours(8));
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<BearerTokenOptions>, CacheBearerTickets>();
         builder.Services.AddAuthorization(o =>
         {
             foreach (var role in Roles.All)

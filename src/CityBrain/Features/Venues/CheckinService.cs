@@ -114,7 +114,7 @@ public sealed class CheckinService(CityBrainApp app, VenueRegistry venues, Check
         }
         counters.Add(venue.Key, at, decision.Pass && dir == Direction.In);
         return new ScanResult(true, decision.Pass, colour.Name(), masked, decision.Reason, venue.Id, Name(dir),
-            dir == Direction.In ? Math.Max(inside, occupancy.Count(venue.Key, at)) : occupancy.Count(venue.Key, at), venue.Capacity, id, now);
+            dir == Direction.In && decision.Pass ? inside : occupancy.Count(venue.Key, at), venue.Capacity, id, now);
     }
 
     private static string Name(Direction d) => d == Direction.In ? "in" : "out";
