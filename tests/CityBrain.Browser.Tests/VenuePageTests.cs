@@ -36,6 +36,9 @@ public sealed class VenuePageTests(CityFixture city) : BrowserTest(city)
         await Expect(result).ToHaveAttributeAsync("data-pass", "true");
         await Expect(result).ToContainTextAsync("V330106-003");
         await CityFixture.ScreenshotAsync(page, "resident-poster-checkin");
+        await page.GetByTestId("checkout").ClickAsync();
+        await Expect(result).ToHaveAttributeAsync("data-pass", "out");
+        await Expect(result).ToContainTextAsync("exit recorded");
     }
 
     [Fact]

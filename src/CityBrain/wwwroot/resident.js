@@ -57,8 +57,15 @@
       const r = await CB.api('POST', '/api/v1/me/checkins', { venue_id: venue, direction: 'in' });
       box.className = `banner ${r.pass ? 'pass' : 'deny'}`;
       box.dataset.pass = String(r.pass);
+      const leave = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'checkout' }, '离开 Check out');
+      leave.addEventListener('click', async () => {
+        const out = await CB.api('POST', '/api/v1/me/checkins', { venue_id: venue, direction: 'out' });
+        box.className = 'banner pass';
+        box.dataset.pass = 'out';
+        box.replaceChildren(el('div', { class: 'big' }, '已离开 Checked out'), el('div', { class: 'sub' }, `${venue} · ${out.reason}`));
+      });
       box.replaceChildren(el('div', { class: 'big' }, r.pass ? '✓ 已登记 Checked in' : '✕ 禁止进入 Not admitted'),
-        el('div', { class: 'sub' }, `${venue} · ${r.reason}`));
+        el('div', { class: 'sub' }, `${venue} · ${r.reason}`), r.pass ? leave : null);
     } catch (e) {
       box.className = 'banner deny';
       box.dataset.pass = 'false';
