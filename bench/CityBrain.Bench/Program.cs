@@ -4,6 +4,9 @@ using CityBrain.Bench;
 //   dotnet run -c Release --project bench/CityBrain.Bench -- rules [--residents 1000000]
 //   dotnet run -c Release --project bench/CityBrain.Bench -- tokens [--seconds 5]
 //   dotnet run -c Release --project bench/CityBrain.Bench -- recompute --db sqlite:/tmp/bench.db|postgres:... [--residents 10000000]
+//   dotnet run -c Release --project bench/CityBrain.Bench -- scan [--db sqlite:{dir}/scan.db|postgres:...] [--seconds 60] [--connections 128] [--threads 1]   (needs wrk)
+//   dotnet run -c Release --project bench/CityBrain.Bench -- import-checkins [--db ...] [--rows 5000000]
+//   dotnet run -c Release --project bench/CityBrain.Bench -- resumption [--db sqlite:/tmp/r.db|postgres:...] [--enterprises 50000] [--days 120] [--enterprise-order]
 var command = args.Length > 0 ? args[0] : "help";
 string Arg(string name, string fallback)
 {
@@ -22,7 +25,18 @@ switch (command)
     case "recompute":
         await RecomputeBench.RunAsync(Arg("--db", "sqlite:/tmp/citybrain-bench.db"), int.Parse(Arg("--residents", "10000000"), System.Globalization.CultureInfo.InvariantCulture), args.Contains("--reuse"));
         return 0;
+    case "scan":
+        await ScanBench.RunScanAsync(Arg("--db", "sqlite:{dir}/scan.db"), int.Parse(Arg("--seconds", "60"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Arg("--connections", "128"), System.Globalization.CultureInfo.InvariantCulture), int.Parse(Arg("--threads", "1"), System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case "import-checkins":
+        await ScanBench.RunImportAsync(Arg("--db", "sqlite:{dir}/import.db"), int.Parse(Arg("--rows", "5000000"), System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case "resumption":
+        await ResumptionBench.RunAsync(Arg("--db", "sqlite:/tmp/citybrain-resumption-bench.db"), int.Parse(Arg("--enterprises", "50000"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Arg("--days", "120"), System.Globalization.CultureInfo.InvariantCulture), args.Contains("--enterprise-order"));
+        return 0;
     default:
-        Console.WriteLine("usage: CityBrain.Bench rules|tokens|recompute [options]");
+        Console.WriteLine("usage: CityBrain.Bench rules|tokens|recompute|scan|import-checkins|resumption [options]");
         return 2;
 }

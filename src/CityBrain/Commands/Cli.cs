@@ -48,12 +48,15 @@ public static partial class Cli
         root.Subcommands.Add(DbCommand());
         root.Subcommands.Add(ServeCommand("serve", "Run the web server (API, pages, background jobs)", demo: false));
         root.Subcommands.Add(ServeCommand("demo", "Load a realistic demo city into an embedded database and serve it on http://127.0.0.1:5080", demo: true));
-        root.Subcommands.Add(ImportCommand());
+        var import = ImportCommand();
+        root.Subcommands.Add(import);
+        AddResumptionImports(import);
         root.Subcommands.Add(CodeCommand());
         root.Subcommands.Add(RecomputeCommand());
         root.Subcommands.Add(RulesCommand());
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(KeysCommand());
+        root.Subcommands.Add(ResumptionCommand());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

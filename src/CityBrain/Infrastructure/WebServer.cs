@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
 using CityBrain.Features.HealthCodes;
+using CityBrain.Features.Resumption;
 using CityBrain.Features.Venues;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -54,6 +55,7 @@ public static class WebServer
                 o.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(new DirectoryInfo(dir), sp.GetRequiredService<ILoggerFactory>());
             }));
         builder.AddHealthCodes();
+        builder.AddResumption();
         builder.AddVenues();
 
         var app = builder.Build();
@@ -66,8 +68,12 @@ public static class WebServer
             SuppressDiagnosticsCallback = ctx => StatusOf(ctx.Exception) is < 500 or 503,
         });
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        // Pages and scripts; the API never looks at the file system (a file check per request costs a scan path dearly).
+        app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal), pages =>
+        {
+            pages.UseDefaultFiles();
+            pages.UseStaticFiles();
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -75,6 +81,7 @@ public static class WebServer
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().WithTags("Public");
         app.MapAuth();
         app.MapHealthCodes();
+        app.MapResumption();
         app.MapVenues();
         app.MapAdmin();
         app.MapPublic();

@@ -21,6 +21,7 @@ public sealed class RoleMatrixTests(SqliteServer server) : IClassFixture<SqliteS
         _ when route.StartsWith("/api/v1/checkpoint/", StringComparison.Ordinal) => "checkpoint",
         _ when route.StartsWith("/api/v1/health/", StringComparison.Ordinal) => "health_official",
         _ when route.StartsWith("/api/v1/admin/", StringComparison.Ordinal) => "administrator",
+        _ when route.StartsWith("/api/v1/resumption/", StringComparison.Ordinal) => "administrator",
         "/api/v1/auth/logout" or "/api/v1/auth/me" => "any",
         "/api/v1/auth/login" or "/api/v1/residents/register" or "/api/v1/public/summary" => "public",
         _ => null,

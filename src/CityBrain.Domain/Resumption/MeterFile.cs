@@ -1,0 +1,297 @@
+using System.Globalization;
+using CityBrain.Domain.Common;
+
+namespace CityBrain.Domain.Resumption;
+
+/// <summary>
+/// Reads a meter CSV into a <see cref="MeterBatch"/>: a header row, then <c>enterprise_id,date,kwh</c> (a day's total)
+/// or <c>enterprise_id,time,kwh</c> (the kWh of an interval starting at that time; summed per day), columns in any
+/// order. Dates are yyyy-MM-dd; times ISO 8601, in the city's local time unless they carry an offset. Written for
+/// files of millions of rows: one string per line, fields as spans, pooled buffers, stretches of lines parsed on every
+/// core. A quoted field may hold commas but not a line break (every row is one line, so its line number is exact).
+/// </summary>
+public static class MeterFile
+{
+    private static readonly string[] Required = ["enterprise_id", "kwh"];
+
+    /// <summary>Thrown for a file that cannot be read at all (a bad header).</summary>
+    public sealed class HeaderException(string message) : Exception(message);
+
+    /// <summary>Lines a reader parses at a time.</summary>
+    private const int ChunkLines = 16_384;
+
+    private sealed record Columns(int Id, int Date, int Time, int Kwh);
+
+    private sealed record Chunk(int Index, int FirstLine, string[] Lines, int Count);
+
+    /// <summary>
+    /// Reads the whole file into <paramref name="batch"/>. One thread reads lines; the parsing of each stretch of
+    /// lines is spread over the cores, and the stretches are added in file order.
+    /// </summary>
+    public static void Read(TextReader reader, MeterBatch batch, CityCalendar calendar, DateOnly today)
+    {
+        var lineNo = 0;
+        Columns? columns = null;
+        while (columns is null && reader.ReadLine() is { } header)
+        {
+            lineNo++;
+            if (!string.IsNullOrWhiteSpace(header))
+            {
+                columns = ReadHeader(header);
+            }
+        }
+        if (columns is null)
+        {
+            throw new HeaderException("the file is empty (expected a header row enterprise_id,date,kwh or enterprise_id,time,kwh)");
+        }
+        var parts = new List<MeterBatch.Part?>();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4) };
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(Chunks(reader, lineNo), System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+            options, chunk =>
+            {
+                var part = batch.NewPart(chunk.Count);
+                ReadChunk(chunk, columns, part, calendar, today);
+                System.Buffers.ArrayPool<string>.Shared.Return(chunk.Lines, clearArray: true);
+                lock (parts)
+                {
+                    while (parts.Count <= chunk.Index)
+                    {
+                        parts.Add(null);
+                    }
+                    parts[chunk.Index] = part;
+                }
+            });
+        batch.Append(parts.Select(p => p!).ToList());
+    }
+
+    private static Columns ReadHeader(string line)
+    {
+        var fields = new List<string>();
+        if (!SplitQuoted(line, fields))
+        {
+            throw new HeaderException("header: unterminated quote");
+        }
+        var header = Csv.Header([.. fields], Required, out var error);
+        if (error is not null)
+        {
+            throw new HeaderException(error + " (expected enterprise_id,date,kwh or enterprise_id,time,kwh)");
+        }
+        var columns = new Columns(header["enterprise_id"], header.GetValueOrDefault("date", -1), header.GetValueOrDefault("time", -1), header["kwh"]);
+        if (columns.Date < 0 && columns.Time < 0)
+        {
+            throw new HeaderException("header is missing column(s): date or time (expected enterprise_id,date,kwh or enterprise_id,time,kwh)");
+        }
+        if (Math.Max(Math.Max(columns.Id, columns.Kwh), Math.Max(columns.Date, columns.Time)) >= MaxColumns)
+        {
+            throw new HeaderException($"header: the needed columns must be among the first {MaxColumns}");
+        }
+        return columns;
+    }
+
+    private const int MaxColumns = 64;
+
+    private static IEnumerable<Chunk> Chunks(TextReader reader, int linesBefore)
+    {
+        var index = 0;
+        var lineNo = linesBefore;
+        while (true)
+        {
+            var lines = System.Buffers.ArrayPool<string>.Shared.Rent(ChunkLines);
+            var first = lineNo + 1;
+            var n = 0;
+            while (n < ChunkLines && reader.ReadLine() is { } line)
+            {
+                lines[n++] = line;
+            }
+            if (n == 0)
+            {
+                System.Buffers.ArrayPool<string>.Shared.Return(lines);
+                yield break;
+            }
+            lineNo += n;
+            yield return new Chunk(index++, first, lines, n);
+        }
+    }
+
+    private static void ReadChunk(Chunk chunk, Columns col, MeterBatch.Part part, CityCalendar calendar, DateOnly today)
+    {
+        Span<Range> ranges = stackalloc Range[MaxColumns];
+        var fields = new List<string>();
+        for (var k = 0; k < chunk.Count; k++)
+        {
+            var line = chunk.Lines[k];
+            var lineNo = chunk.FirstLine + k;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            ReadOnlySpan<char> id, date, time, kwh;
+            if (!line.Contains('"'))
+            {
+                var span = line.AsSpan();
+                var n = span.Split(ranges, ',');
+                id = Field(span, ranges, n, col.Id);
+                date = Field(span, ranges, n, col.Date);
+                time = Field(span, ranges, n, col.Time);
+                kwh = Field(span, ranges, n, col.Kwh);
+            }
+            else
+            {
+                if (!SplitQuoted(line, fields))
+                {
+                    part.Reject(lineNo, "line", "unterminated quote (a field cannot span lines)");
+                    continue;
+                }
+                id = Get(fields, col.Id);
+                date = Get(fields, col.Date);
+                time = Get(fields, col.Time);
+                kwh = Get(fields, col.Kwh);
+            }
+            ReadRow(part, lineNo, id, date, time, kwh, calendar, today);
+        }
+    }
+
+    private static void ReadRow(MeterBatch.Part part, int line, ReadOnlySpan<char> id, ReadOnlySpan<char> date, ReadOnlySpan<char> time,
+        ReadOnlySpan<char> kwhText, CityCalendar calendar, DateOnly today)
+    {
+        if (!part.TryFind(id, out var enterprise))
+        {
+            part.Reject(line, "enterprise_id", id.IsEmpty ? "is required" : $"'{id}' is not in the register (import enterprises first)");
+            return;
+        }
+        int day;
+        var second = MeterBatch.Daily;
+        if (!date.IsEmpty && !time.IsEmpty)
+        {
+            part.Reject(line, "date", "give a date (a day's total) or a time (an interval), not both");
+            return;
+        }
+        if (!date.IsEmpty)
+        {
+            if (!TryParseDate(date, out var d))
+            {
+                part.Reject(line, "date", $"'{date}' is not a date yyyy-MM-dd");
+                return;
+            }
+            day = d.DayNumber;
+        }
+        else if (!time.IsEmpty)
+        {
+            if (!TryParseTime(time, calendar, out day, out second))
+            {
+                part.Reject(line, "time", $"'{time}' is not an ISO 8601 time (yyyy-MM-ddTHH:mm[:ss][offset])");
+                return;
+            }
+        }
+        else
+        {
+            part.Reject(line, "date", "a date or a time is required");
+            return;
+        }
+        if (day > today.DayNumber)
+        {
+            part.Reject(line, second == MeterBatch.Daily ? "date" : "time", "is in the future");
+            return;
+        }
+        if (!double.TryParse(kwhText, NumberStyles.Float, CultureInfo.InvariantCulture, out var kwh) || !double.IsFinite(kwh))
+        {
+            part.RejectReading(line, enterprise, day, second, "kwh", kwhText.IsEmpty ? "is required" : $"'{kwhText}' is not a number");
+            return;
+        }
+        if (kwh < 0)
+        {
+            part.RejectReading(line, enterprise, day, second, "kwh", $"negative: {kwh.ToString(CultureInfo.InvariantCulture)} kWh");
+            return;
+        }
+        part.Add(line, enterprise, day, second, kwh);
+    }
+
+    /// <summary>yyyy-MM-dd, by hand: this runs once a row.</summary>
+    public static bool TryParseDate(ReadOnlySpan<char> s, out DateOnly date)
+    {
+        date = default;
+        if (s.Length != 10 || s[4] != '-' || s[7] != '-' ||
+            !int.TryParse(s[..4], NumberStyles.None, CultureInfo.InvariantCulture, out var y) ||
+            !int.TryParse(s.Slice(5, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m) ||
+            !int.TryParse(s.Slice(8, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ||
+            y < 1 || m is < 1 or > 12 || d < 1 || d > DateTime.DaysInMonth(y, m))
+        {
+            return false;
+        }
+        date = new DateOnly(y, m, d);
+        return true;
+    }
+
+    private static readonly string[] LocalFormats = ["yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm"];
+
+    /// <summary>The local day and second of the day of an interval's start time.</summary>
+    public static bool TryParseTime(ReadOnlySpan<char> s, CityCalendar calendar, out int day, out int second)
+    {
+        day = second = 0;
+        DateTime local;
+        if (DateTime.TryParseExact(s, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var plain))
+        {
+            local = plain;
+        }
+        else if (s.Length > 10 && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset))
+        {
+            local = calendar.ToLocal(withOffset).DateTime;
+        }
+        else
+        {
+            return false;
+        }
+        day = DateOnly.FromDateTime(local).DayNumber;
+        second = (int)(local.TimeOfDay.Ticks / TimeSpan.TicksPerSecond);
+        return true;
+    }
+
+    private static ReadOnlySpan<char> Field(ReadOnlySpan<char> line, scoped ReadOnlySpan<Range> ranges, int count, int index) =>
+        index >= 0 && index < count ? line[ranges[index]].Trim() : default;
+
+    private static ReadOnlySpan<char> Get(List<string> fields, int index) =>
+        index >= 0 && index < fields.Count ? fields[index].AsSpan().Trim() : default;
+
+    /// <summary>Splits one line with RFC 4180 quotes ("a,b" and doubled quotes); false if a quote is left open.</summary>
+    private static bool SplitQuoted(string line, List<string> fields)
+    {
+        fields.Clear();
+        var field = new System.Text.StringBuilder();
+        var inQuotes = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (inQuotes)
+            {
+                if (c != '"')
+                {
+                    field.Append(c);
+                }
+                else if (i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else
+                {
+                    inQuotes = false;
+                }
+            }
+            else if (c == '"' && field.Length == 0)
+            {
+                inQuotes = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+        fields.Add(field.ToString());
+        return !inQuotes;
+    }
+}
