@@ -212,6 +212,7 @@ const CBToken = (() => {
       .then(renderOffline, e => renderOffline({ status: 'error', detail: e.message }))
       .finally(showKeys);
     const venue = $('venue-select').value;
+    $('online-endpoint').textContent = venue ? 'POST /api/v1/checkpoint/scan' : 'POST /api/v1/checkpoint/verify';
     const online = (venue
       ? CB.api('POST', '/api/v1/checkpoint/scan', { venue_id: venue, token: tokenText.trim(), direction: $('direction-select').value })
       : CB.api('POST', '/api/v1/checkpoint/verify', { token: tokenText.trim() }))
