@@ -5,59 +5,8 @@ using CityBrain.Tests.Infrastructure;
 namespace CityBrain.Tests.Resumption;
 
 /// <summary>`citybrain import enterprises|meters` and `citybrain resumption` as a real process, on SQLite and PostgreSQL.</summary>
-public sealed class ResumptionCliTests : IDisposable
+public sealed class ResumptionCliTests : CliProcessTest
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("citybrain-resumption-cli-").FullName;
-    private readonly List<string> _pgDatabases = [];
-
-    public void Dispose()
-    {
-        foreach (var db in _pgDatabases)
-        {
-            TestDatabases.DropPostgresAsync(db).GetAwaiter().GetResult();
-        }
-        Directory.Delete(_dir, true);
-    }
-
-    private (int Exit, string Out, string Err) Run(string db, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "citybrain.dll"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.ArgumentList.Add("--db");
-        psi.ArgumentList.Add(db);
-        psi.Environment["CITYBRAIN_KEYS"] = Path.Combine(_dir, "keys-" + db.GetHashCode(StringComparison.Ordinal).ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ".json");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(60_000), "citybrain did not finish in 60 s");
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private string File(string name, string content)
-    {
-        var path = Path.Combine(_dir, name);
-        System.IO.File.WriteAllText(path, content);
-        return path;
-    }
-
-    public static TheoryData<string> Databases => new() { "sqlite", "postgres" };
-
-    private string Db(string kind)
-    {
-        if (kind == "sqlite")
-        {
-            return $"sqlite:{_dir}/cli-{Guid.NewGuid():N}.db";
-        }
-        string? name = null;
-        var cs = TestDatabases.CreatePostgresAsync(n => name = n).GetAwaiter().GetResult();
-        _pgDatabases.Add(name!);
-        return "postgres:" + cs;
-    }
-
     [Theory]
     [MemberData(nameof(Databases))]
     public void ImportThenResumption_JsonShapeAndHandComputedFigures(string kind)
@@ -157,7 +106,7 @@ public sealed class ResumptionCliTests : IDisposable
             Assert.True(r.Exit == 2, $"{string.Join(' ', args)}: exit {r.Exit}, {r.Err}");
             Assert.StartsWith($"error: {field}:", r.Err);
         }
-        Assert.Equal(2, Run(db, "import", "meters", Path.Combine(_dir, "missing.csv")).Exit);
+        Assert.Equal(2, Run(db, "import", "meters", Path.Combine(Dir, "missing.csv")).Exit);
         Assert.Equal(2, Run(db, "import", "meters", File("header.csv", "id,day,kwh\n")).Exit);
     }
 }
