@@ -45,13 +45,7 @@ public static class CheckinStore
             for (var i = 0; i < rows.Count; i++)
             {
                 var row = rows[i];
-                SQLitePCL.raw.sqlite3_bind_int64(stmt, 1, row.ResidentId);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 2, row.VenueKey);
-                SQLitePCL.raw.sqlite3_bind_int64(stmt, 3, row.At);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 4, (int)row.Direction);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 5, row.Passed ? 1 : 0);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 6, (int)row.Colour);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 7, (int)row.Method);
+                BindRow(stmt, row);
                 BindText(stmt, 8, row.ClientId);
                 BindText(stmt, 9, row.Checkpoint);
                 var rc = SQLitePCL.raw.sqlite3_step(stmt);
@@ -166,13 +160,7 @@ public static class CheckinStore
         {
             foreach (var row in rows)
             {
-                SQLitePCL.raw.sqlite3_bind_int64(stmt, 1, row.ResidentId);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 2, row.VenueKey);
-                SQLitePCL.raw.sqlite3_bind_int64(stmt, 3, row.At);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 4, (int)row.Direction);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 5, row.Passed ? 1 : 0);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 6, (int)row.Colour);
-                SQLitePCL.raw.sqlite3_bind_int(stmt, 7, (int)row.Method);
+                BindRow(stmt, row);
                 var rc = SQLitePCL.raw.sqlite3_step(stmt);
                 if (rc != SQLitePCL.raw.SQLITE_DONE)
                 {
@@ -181,6 +169,18 @@ public static class CheckinStore
                 SQLitePCL.raw.sqlite3_reset(stmt);
             }
         }
+    }
+
+    /// <summary>Binds parameters 1 to 7: resident, venue, time, direction, passed, colour, method.</summary>
+    private static void BindRow(SQLitePCL.sqlite3_stmt stmt, in CheckinRow row)
+    {
+        SQLitePCL.raw.sqlite3_bind_int64(stmt, 1, row.ResidentId);
+        SQLitePCL.raw.sqlite3_bind_int(stmt, 2, row.VenueKey);
+        SQLitePCL.raw.sqlite3_bind_int64(stmt, 3, row.At);
+        SQLitePCL.raw.sqlite3_bind_int(stmt, 4, (int)row.Direction);
+        SQLitePCL.raw.sqlite3_bind_int(stmt, 5, row.Passed ? 1 : 0);
+        SQLitePCL.raw.sqlite3_bind_int(stmt, 6, (int)row.Colour);
+        SQLitePCL.raw.sqlite3_bind_int(stmt, 7, (int)row.Method);
     }
 
     private static void BindText(SQLitePCL.sqlite3_stmt stmt, int index, string? value)

@@ -53,6 +53,23 @@ public static partial class Cli
         }
     }
 
+    /// <summary>A read command: the query, then JSON with --json or the table the caller prints.</summary>
+    private static async Task<int> ReadAsync<T>(ParseResult p, Func<ResumptionService, Task<T>> query, Action<T> print)
+    {
+        var (app, service) = StartResumption(p);
+        using var _ = app;
+        var view = await query(service);
+        if (p.GetValue(JsonOption))
+        {
+            WriteJson(view);
+        }
+        else
+        {
+            print(view);
+        }
+        return 0;
+    }
+
     private static (CityBrainApp App, ResumptionService Service) StartResumption(ParseResult p)
     {
         var app = CityBrainApp.Start(OptionsFrom(p));
@@ -144,17 +161,9 @@ public static partial class Cli
         var to = Text("--to", "last day (default: the last with readings)");
         trend.Options.Add(from);
         trend.Options.Add(to);
-        trend.SetAction(async (p, ct) =>
+        trend.SetAction((p, ct) => ReadAsync(p, service => service.TrendAsync(ResumptionService.ParseDate(p.GetValue(from), "from"), ResumptionService.ParseDate(p.GetValue(to), "to"),
+                service.ParseDivision(p.GetValue(division)), ResumptionService.ParseSector(p.GetValue(industry)), service.Settings(p.GetValue(baseline), p.GetValue(threshold)), ct), view =>
         {
-            var (app, service) = StartResumption(p);
-            using var _ = app;
-            var view = await service.TrendAsync(ResumptionService.ParseDate(p.GetValue(from), "from"), ResumptionService.ParseDate(p.GetValue(to), "to"),
-                service.ParseDivision(p.GetValue(division)), ResumptionService.ParseSector(p.GetValue(industry)), service.Settings(p.GetValue(baseline), p.GetValue(threshold)), ct);
-            if (p.GetValue(JsonOption))
-            {
-                WriteJson(view);
-                return 0;
-            }
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(view.Name)}[/] {view.From:yyyy-MM-dd}..{view.To:yyyy-MM-dd}");
             var table = new Table().AddColumns("date", "enterprises", "resumed", "resumption rate", "production rate", "index", "by 3 industries");
             foreach (var d in view.Days)
@@ -162,24 +171,15 @@ public static partial class Cli
                 table.AddRow(d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), N(d.Enterprises), N(d.Resumed), Pct(d.ResumptionRate), Pct(d.ProductionRate), Pct(d.Index), Pct(d.StructuredIndex));
             }
             AnsiConsole.Write(table);
-            return 0;
-        });
+        }));
         cmd.Subcommands.Add(trend);
 
         var bands = new Command("bands", "The five-colour resumption map: each county's index and band on a day");
         var bandsDate = Text("--date", "the day (default: the last with readings)");
         bands.Options.Add(bandsDate);
-        bands.SetAction(async (p, ct) =>
+        bands.SetAction((p, ct) => ReadAsync(p, service => service.BandsAsync(ResumptionService.ParseDate(p.GetValue(bandsDate), "date"), service.ParseDivision(p.GetValue(division)),
+                service.Settings(p.GetValue(baseline), p.GetValue(threshold)), ct), view =>
         {
-            var (app, service) = StartResumption(p);
-            using var _ = app;
-            var view = await service.BandsAsync(ResumptionService.ParseDate(p.GetValue(bandsDate), "date"), service.ParseDivision(p.GetValue(division)),
-                service.Settings(p.GetValue(baseline), p.GetValue(threshold)), ct);
-            if (p.GetValue(JsonOption))
-            {
-                WriteJson(view);
-                return 0;
-            }
             AnsiConsole.MarkupLine($"[bold]Resumption map on {view.Date:yyyy-MM-dd}[/]: " +
                                    string.Join(", ", view.Legend.Select(l => $"{l.Band} {(l.From is { } f ? $"≥ {f:P0}" : "")}{(l.From is not null && l.Below is not null ? " and " : "")}{(l.Below is { } b ? $"< {b:P0}" : "")}")));
             var table = new Table().AddColumns("county", "name", "band", "index", "enterprises");
@@ -188,8 +188,7 @@ public static partial class Cli
                 table.AddRow(c.Key, Markup.Escape(c.Name), c.Band is { } band ? $"[{BandStyle(band)}]{band}[/]" : "—", Pct(c.Index), N(c.Enterprises));
             }
             AnsiConsole.Write(table);
-            return 0;
-        });
+        }));
         cmd.Subcommands.Add(bands);
 
         var below = new Command("below", "Large (above-size) enterprises below the threshold on a day, biggest first: the ones to call");
@@ -197,17 +196,9 @@ public static partial class Cli
         var limit = Text("--limit", "at most this many (default 100)");
         below.Options.Add(belowDate);
         below.Options.Add(limit);
-        below.SetAction(async (p, ct) =>
+        below.SetAction((p, ct) => ReadAsync(p, service => service.BelowThresholdAsync(ResumptionService.ParseDate(p.GetValue(belowDate), "date"), service.ParseDivision(p.GetValue(division)),
+                ResumptionService.ParseSector(p.GetValue(industry)), ParseLimit(p.GetValue(limit)), service.Settings(p.GetValue(baseline), p.GetValue(threshold)), ct), view =>
         {
-            var (app, service) = StartResumption(p);
-            using var _ = app;
-            var view = await service.BelowThresholdAsync(ResumptionService.ParseDate(p.GetValue(belowDate), "date"), service.ParseDivision(p.GetValue(division)),
-                ResumptionService.ParseSector(p.GetValue(industry)), ParseLimit(p.GetValue(limit)), service.Settings(p.GetValue(baseline), p.GetValue(threshold)), ct);
-            if (p.GetValue(JsonOption))
-            {
-                WriteJson(view);
-                return 0;
-            }
             AnsiConsole.MarkupLine($"[bold]{view.Total:N0} large enterprise(s) below {view.Threshold:P0} of their baseline on {view.Date:yyyy-MM-dd}[/]");
             var table = new Table().AddColumns("enterprise", "name", "industry", "county", "baseline kWh/day", "kWh that day", "share");
             foreach (var e in view.Enterprises)
@@ -216,24 +207,15 @@ public static partial class Cli
                     e.Kwh is { } k ? k.ToString("N1", CultureInfo.InvariantCulture) : "no reading", e.Ratio.ToString("P0", CultureInfo.InvariantCulture));
             }
             AnsiConsole.Write(table);
-            return 0;
-        });
+        }));
         cmd.Subcommands.Add(below);
 
         var none = new Command("no-baseline", "Enterprises without a baseline (not in the rates), and why");
         var noneLimit = Text("--limit", "at most this many (default 100)");
         none.Options.Add(noneLimit);
-        none.SetAction(async (p, ct) =>
+        none.SetAction((p, ct) => ReadAsync(p, service => service.NoBaselineAsync(service.ParseDivision(p.GetValue(division)), ResumptionService.ParseSector(p.GetValue(industry)),
+                ParseLimit(p.GetValue(noneLimit)), service.Settings(p.GetValue(baseline)), ct), view =>
         {
-            var (app, service) = StartResumption(p);
-            using var _ = app;
-            var view = await service.NoBaselineAsync(service.ParseDivision(p.GetValue(division)), ResumptionService.ParseSector(p.GetValue(industry)),
-                ParseLimit(p.GetValue(noneLimit)), service.Settings(p.GetValue(baseline)), ct);
-            if (p.GetValue(JsonOption))
-            {
-                WriteJson(view);
-                return 0;
-            }
             AnsiConsole.MarkupLine($"[bold]{view.Total:N0} enterprise(s) without a baseline in {view.Baseline.From:yyyy-MM-dd}..{view.Baseline.To:yyyy-MM-dd}[/]");
             var table = new Table().AddColumns("enterprise", "name", "industry", "division", "scale", "reason");
             foreach (var e in view.Enterprises)
@@ -241,8 +223,7 @@ public static partial class Cli
                 table.AddRow(Markup.Escape(e.EnterpriseId), Markup.Escape(e.Name), e.Industry, e.DivisionCode, e.Scale, Markup.Escape(e.Reason));
             }
             AnsiConsole.Write(table);
-            return 0;
-        });
+        }));
         cmd.Subcommands.Add(none);
         return cmd;
     }
