@@ -146,5 +146,22 @@ public static class ResidentStore
         return (protector.Decrypt(row.IdEnc), protector.Decrypt(row.NameEnc), row.PhoneEnc is null ? null : protector.Decrypt(row.PhoneEnc));
     }
 
+    public sealed record Revealed(string IdNumber, string Name, string? Phone, string NameMasked, string Division);
+
+    /// <summary>Decrypts many residents at once (a trace's contacts), 500 to a query; the caller writes the audit row.</summary>
+    public static Dictionary<long, Revealed> RevealMany(DbConnection c, IEnumerable<long> ids, PersonalDataProtector protector)
+    {
+        var result = new Dictionary<long, Revealed>();
+        foreach (var chunk in ids.Distinct().Chunk(500))
+        {
+            foreach (var r in c.Query<(long Id, byte[] IdEnc, byte[] NameEnc, byte[]? PhoneEnc, string Masked, string Division)>(
+                         "SELECT id, id_enc, name_enc, phone_enc, name_masked, division_code FROM residents WHERE id IN @chunk", new { chunk }))
+            {
+                result[r.Id] = new Revealed(protector.Decrypt(r.IdEnc), protector.Decrypt(r.NameEnc), r.PhoneEnc is null ? null : protector.Decrypt(r.PhoneEnc), r.Masked, r.Division);
+            }
+        }
+        return result;
+    }
+
     public static long Count(DbConnection c) => c.ExecuteScalar<long>("SELECT COUNT(*) FROM residents");
 }

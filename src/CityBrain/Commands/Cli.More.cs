@@ -21,6 +21,7 @@ public static partial class Cli
                      ("declarations", "declarations.csv: resident_id,time,temperature,symptoms,travel,contact_with_case[,kind]"),
                      ("venues", "venues.csv: venue_id,name,type,division_code,lat,lon,capacity[,yellow_policy,dwell_minutes]"),
                      ("checkins", "checkins.csv: resident_id,venue_id,time,direction (time ISO 8601 with offset; direction in or out, default in)"),
+                     ("police-areas", "police_areas.csv: division_code,station (the police station serving a division; the longest prefix wins)"),
                  })
         {
             var cmd = new Command(kind, description);
@@ -42,6 +43,7 @@ public static partial class Cli
                     "lists" => await service.ImportListsAsync(reader, Actor.Cli, "file:" + path.Name, ct),
                     "venues" => await new Features.Venues.VenueAdmin(app, new Features.Venues.VenueRegistry(app)).ImportVenuesAsync(reader, Actor.Cli, ct),
                     "checkins" => await new Features.Venues.VenueAdmin(app, new Features.Venues.VenueRegistry(app)).ImportCheckinsAsync(reader, Actor.Cli, ct),
+                    "police-areas" => await TracingFor(app, service, Domain.Tracing.CoPresenceIndex.Empty).ImportPoliceAreasAsync(reader, Actor.Cli, ct),
                     _ => await service.ImportDeclarationsAsync(reader, Actor.Cli, ct),
                 };
                 PrintImport(report, p.GetValue(JsonOption));

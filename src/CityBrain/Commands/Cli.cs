@@ -57,6 +57,7 @@ public static partial class Cli
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(KeysCommand());
         root.Subcommands.Add(ResumptionCommand());
+        root.Subcommands.Add(TraceCommand());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

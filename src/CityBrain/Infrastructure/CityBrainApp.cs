@@ -28,6 +28,17 @@ public sealed class CityBrainApp : IDisposable
     /// <summary>Raised after codes changed (event-driven recompute): the server pushes it to dashboards.</summary>
     public event Action<string, int>? CodesChanged;
 
+    /// <summary>Raised by the one check-in writer after a commit, with the rows and their ids (0: a duplicate that
+    /// was not stored). The tracing index appends them. Handlers run on the writer's thread: keep them short.</summary>
+    public event Action<IReadOnlyList<Data.Venues.CheckinRow>, long[]>? CheckinsStored;
+
+    /// <summary>Raised after check-ins were written other than through the writer (a bulk import): readers of
+    /// check-ins that keep their own copy reload.</summary>
+    public event Action? CheckinsImported;
+
+    /// <summary>Raised after check-ins older than the given time were purged.</summary>
+    public event Action<long>? CheckinsPurged;
+
     private CityBrainApp(CityBrainOptions options, Database db, KeyRing keys, CityCalendar calendar, TimeProvider clock,
         DivisionCatalogue divisions, HealthCodeEngine engine)
     {
@@ -180,6 +191,12 @@ public sealed class CityBrainApp : IDisposable
             CodesChanged?.Invoke(cause, count);
         }
     }
+
+    internal void RaiseCheckinsStored(IReadOnlyList<Data.Venues.CheckinRow> rows, long[] ids) => CheckinsStored?.Invoke(rows, ids);
+
+    internal void RaiseCheckinsImported() => CheckinsImported?.Invoke();
+
+    internal void RaiseCheckinsPurged(long before) => CheckinsPurged?.Invoke(before);
 
     public void Dispose() => Db.Dispose();
 }

@@ -4,6 +4,7 @@ using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
 using CityBrain.Features.HealthCodes;
 using CityBrain.Features.Resumption;
+using CityBrain.Features.Tracing;
 using CityBrain.Features.Venues;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -57,6 +58,7 @@ public static class WebServer
         builder.AddHealthCodes();
         builder.AddResumption();
         builder.AddVenues();
+        builder.AddTracing();
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<CityBrainApp>(); // migrate and load keys at start-up, not on the first request
@@ -83,6 +85,7 @@ public static class WebServer
         app.MapHealthCodes();
         app.MapResumption();
         app.MapVenues();
+        app.MapTracing();
         app.MapAdmin();
         app.MapPublic();
         return app;
@@ -93,7 +96,7 @@ public static class WebServer
         InputException or BadHttpRequestException => StatusCodes.Status400BadRequest,
         NotFoundException => StatusCodes.Status404NotFound,
         ConflictException => StatusCodes.Status409Conflict,
-        OverloadedException => StatusCodes.Status503ServiceUnavailable,
+        OverloadedException or IndexLoadingException => StatusCodes.Status503ServiceUnavailable,
         _ when IsUniqueViolation(e) => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
@@ -132,6 +135,8 @@ public static class WebServer
             },
             NotFoundException ne => new ProblemDetails { Title = "Not found", Detail = ne.Message, Status = status },
             OverloadedException oe => new ProblemDetails { Title = "Overloaded", Detail = oe.Message, Status = status },
+            IndexLoadingException le => new ProblemDetails { Title = "Loading", Detail = le.Message, Status = status },
+
             _ when status == StatusCodes.Status409Conflict => new ProblemDetails { Title = "Conflict", Detail = "the same thing was just created by another request", Status = status },
             _ => new ProblemDetails { Title = "Internal error", Status = status },
         };

@@ -390,6 +390,22 @@ public sealed partial class HealthCodeService
         return AppealStore.Get(c, null, a.Id)!;
     }
 
+    /// <summary>Puts a resident on a list from <paramref name="since"/> and recomputes the code in the caller's
+    /// transaction (a confirmed trace); returns whether the code's facts changed (false: already on that list).</summary>
+    public async Task<bool> JoinListAsync(DbConnection c, DbTransaction tx, long residentId, ListKind list, DateTimeOffset since, string source, CancellationToken ct = default)
+    {
+        if (!ListStore.Join(c, tx, residentId, list, since.ToUnixTimeSeconds(), App.Now.ToUnixTimeSeconds(), source))
+        {
+            return false;
+        }
+        var day = App.Calendar.DayOf(since);
+        return await ChangeAsync(c, tx, residentId, "list", f =>
+        {
+            f.Lists |= (byte)(1 << (int)list);
+            f.ListSinceDay[(int)list] = day;
+        }, ct);
+    }
+
     // ---------- risk areas ----------
 
     public async Task<int> SetRiskAreaAsync(Actor actor, string? code, string? level, CancellationToken ct = default)

@@ -94,6 +94,15 @@ public sealed partial class CheckinWriter(CityBrainApp app, ILogger<CheckinWrite
                     {
                         batch[i].Done.TrySetResult(ids[i]);
                     }
+                    try
+                    {
+                        app.RaiseCheckinsStored(rows, ids);
+                    }
+                    catch (Exception e)
+                    {
+                        // A reader's failure must not fail check-ins that are committed and answered.
+                        LogListenerFailed(logger, e);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -123,6 +132,9 @@ public sealed partial class CheckinWriter(CityBrainApp app, ILogger<CheckinWrite
             }
         }
     }
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "A listener of stored check-ins failed")]
+    private static partial void LogListenerFailed(ILogger logger, Exception e);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Writing {Count} check-ins failed")]
     private static partial void LogFailed(ILogger logger, int count, Exception e);

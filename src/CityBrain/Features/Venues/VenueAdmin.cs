@@ -285,6 +285,10 @@ public sealed class VenueAdmin(CityBrainApp app, VenueRegistry registry)
         {
             AuditLog.Write(c, null, app.Now.ToUnixTimeSeconds(), actor.Name, actor.Role, "import.checkins", null, $"{accepted} check-ins");
         }
+        if (accepted > 0)
+        {
+            app.RaiseCheckinsImported();
+        }
         return new ImportReport("checkins", rows, accepted, 0, errors, sw.Elapsed.TotalSeconds);
     }
 
@@ -310,6 +314,7 @@ public sealed class VenueAdmin(CityBrainApp app, VenueRegistry registry)
         var before = app.Now.AddDays(-app.Options.CheckinRetentionDays).ToUnixTimeSeconds();
         await using var c = await app.Db.OpenAsync(ct);
         var n = CheckinStore.PurgeBefore(c, before);
+        app.RaiseCheckinsPurged(before);
         AuditLog.Write(c, null, app.Now.ToUnixTimeSeconds(), actor.Name, actor.Role, "checkins.purge", null,
             $"{n} check-ins before {DateTimeOffset.FromUnixTimeSeconds(before):O} deleted (retention {app.Options.CheckinRetentionDays} days)");
         return n;

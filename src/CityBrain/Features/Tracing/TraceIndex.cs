@@ -1,0 +1,207 @@
+using CityBrain.Data.Tracing;
+using CityBrain.Data.Venues;
+using CityBrain.Domain.Tracing;
+using CityBrain.Domain.Venues;
+using CityBrain.Infrastructure;
+
+namespace CityBrain.Features.Tracing;
+
+/// <summary>The tracing index is still being built from the database (start-up, or after a bulk import).</summary>
+public sealed class IndexLoadingException(string message) : Exception(message);
+
+/// <summary>
+/// The server's co-presence index over the retained check-ins. Built from the database in the background at
+/// start-up (and again after a bulk import), then kept current by appending what the check-in writer commits and
+/// dropping what the retention purge deletes.
+///
+/// Consistency with the database during a build: the index subscribes to committed check-ins before it reads the
+/// table, buffers what arrives while it reads, and afterwards appends exactly the buffered rows the read did not
+/// see (it remembers the ids it read), so a check-in is neither lost nor counted twice, even when ids commit out of
+/// order (PostgreSQL).
+/// </summary>
+public sealed partial class TraceIndex : BackgroundService
+{
+    private readonly CityBrainApp _app;
+    private readonly ILogger<TraceIndex> _logger;
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _rebuild = new(0);
+    private volatile CoPresenceIndex? _index;
+    private List<(long Id, Checkin Row)>? _buffer;   // not null while a build runs
+    private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TraceIndex(CityBrainApp app, ILogger<TraceIndex> logger)
+    {
+        _app = app;
+        _logger = logger;
+        app.CheckinsStored += OnStored;
+        app.CheckinsImported += RequestRebuild;
+        app.CheckinsPurged += OnPurged;
+    }
+
+    public bool Ready => _index is not null;
+
+    /// <summary>Check-ins held, how long the last build took, and when it finished.</summary>
+    public (long Count, long MemoryBytes, double BuildSeconds, DateTimeOffset? BuiltAt, bool Building) Status
+    {
+        get
+        {
+            var i = _index;
+            return (i?.Count ?? 0, i?.MemoryBytes ?? 0, _buildSeconds, _builtAt, _buffer is not null);
+        }
+    }
+
+    private double _buildSeconds;
+    private DateTimeOffset? _builtAt;
+
+    public Task WhenReady => _ready.Task;
+
+    /// <summary>The index, or 503 (with Retry-After) while it is first being built.</summary>
+    public CoPresenceIndex Current => _index ?? throw new IndexLoadingException("the tracing index is still being loaded from the database; try again in a few seconds");
+
+    public void RequestRebuild() => _rebuild.Release();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                Build(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogBuildFailed(_logger, e);
+                lock (_gate)
+                {
+                    _buffer = null;
+                }
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                continue;
+            }
+            await _rebuild.WaitAsync(stoppingToken);
+            while (_rebuild.CurrentCount > 0)
+            {
+                await _rebuild.WaitAsync(stoppingToken);   // several requests, one rebuild
+            }
+        }
+    }
+
+    /// <summary>Reads the retained check-ins and swaps in a new index (readers keep the old one meanwhile).</summary>
+    public long Build(CancellationToken ct = default)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        lock (_gate)
+        {
+            _buffer = [];
+        }
+        var from = _app.Now.AddDays(-_app.Options.CheckinRetentionDays).ToUnixTimeSeconds();
+        using var c = _app.Db.Open();
+        var builder = new CoPresenceIndex.Builder(_index?.Count ?? 0);
+        var seen = new IdSet(CheckinFeed.MinId(c));
+        var n = CheckinFeed.Read(_app.Db, c, from, long.MaxValue, (long id, in Checkin row) =>
+        {
+            builder.Add(row);
+            seen.Add(id);
+        });
+        ct.ThrowIfCancellationRequested();
+        var index = builder.Build();
+        lock (_gate)
+        {
+            var late = 0;
+            foreach (var (id, row) in _buffer!)
+            {
+                if (!seen.Contains(id))
+                {
+                    index.Append(row);
+                    late++;
+                }
+            }
+            _buffer = null;
+            _index = index;
+            _buildSeconds = sw.Elapsed.TotalSeconds;
+            _builtAt = _app.Now;
+            LogBuilt(_logger, n, late, sw.Elapsed.TotalSeconds, index.MemoryBytes / (1 << 20));
+        }
+        _ready.TrySetResult();
+        return n;
+    }
+
+    private void OnStored(IReadOnlyList<CheckinRow> rows, long[] ids)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var r = rows[i];
+                if (ids[i] == 0 || !r.Passed)
+                {
+                    continue;   // a duplicate upload, or a denied scan: nobody went in
+                }
+                var row = new Checkin(checked((int)r.ResidentId), r.VenueKey, r.At, r.Direction == Direction.Out);
+                if (_buffer is not null)
+                {
+                    _buffer.Add((ids[i], row));
+                }
+                if (_index is { } index)
+                {
+                    index.Append(row);
+                }
+            }
+        }
+    }
+
+    private void OnPurged(long before)
+    {
+        lock (_gate)
+        {
+            _index?.RemoveBefore(before);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _app.CheckinsStored -= OnStored;
+        _app.CheckinsImported -= RequestRebuild;
+        _app.CheckinsPurged -= OnPurged;
+        _rebuild.Dispose();
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The ids a build read: a bitmap from the smallest id on (ids are dense: 31 MB for 250 million rows).</summary>
+    private sealed class IdSet(long first)
+    {
+        private ulong[] _bits = new ulong[1024];
+        private readonly HashSet<long> _below = [];
+
+        public void Add(long id)
+        {
+            if (id < first)
+            {
+                _below.Add(id);
+                return;
+            }
+            var word = (id - first) >> 6;
+            if (word >= _bits.Length)
+            {
+                Array.Resize(ref _bits, (int)Math.Max(word + 1, _bits.Length * 2L));
+            }
+            _bits[word] |= 1UL << (int)((id - first) & 63);
+        }
+
+        public bool Contains(long id) => id < first
+            ? _below.Contains(id)
+            : ((id - first) >> 6) < _bits.Length && (_bits[(id - first) >> 6] & (1UL << (int)((id - first) & 63))) != 0;
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Tracing index built: {Count} check-ins read, {Late} arrived during the build, {Seconds:F1} s, {MiB} MiB")]
+    private static partial void LogBuilt(ILogger logger, long count, int late, double seconds, long miB);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Building the tracing index failed; retrying in 5 s")]
+    private static partial void LogBuildFailed(ILogger logger, Exception e);
+}
