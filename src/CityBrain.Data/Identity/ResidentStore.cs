@@ -152,10 +152,12 @@ public static class ResidentStore
     public static Dictionary<long, Revealed> RevealMany(DbConnection c, IEnumerable<long> ids, PersonalDataProtector protector)
     {
         var result = new Dictionary<long, Revealed>();
+        // PostgreSQL takes the array as one parameter; Dapper expands the list for SQLite.
+        var where = c is Npgsql.NpgsqlConnection ? "id = ANY(@chunk)" : "id IN @chunk";
         foreach (var chunk in ids.Distinct().Chunk(500))
         {
             foreach (var r in c.Query<(long Id, byte[] IdEnc, byte[] NameEnc, byte[]? PhoneEnc, string Masked, string Division)>(
-                         "SELECT id, id_enc, name_enc, phone_enc, name_masked, division_code FROM residents WHERE id IN @chunk", new { chunk }))
+                         "SELECT id, id_enc, name_enc, phone_enc, name_masked, division_code FROM residents WHERE " + where, new { chunk }))
             {
                 result[r.Id] = new Revealed(protector.Decrypt(r.IdEnc), protector.Decrypt(r.NameEnc), r.PhoneEnc is null ? null : protector.Decrypt(r.PhoneEnc), r.Masked, r.Division);
             }
