@@ -31,6 +31,9 @@ public static class DemoCity
 
     public static IReadOnlyList<Login> Logins { get; private set; } = [];
 
+    /// <summary>A confirmed case of the demo with check-ins, to try contact tracing on (synthetic data).</summary>
+    public static string? SampleCase { get; private set; }
+
     public static async Task SeedAsync(HealthCodeService service, int residents, TextWriter output, CancellationToken ct)
     {
         var app = service.App;
@@ -189,29 +192,56 @@ public static class DemoCity
         var admin = new Features.Venues.VenueAdmin(app, new Features.Venues.VenueRegistry(app));
         await admin.ImportVenuesAsync(new StringReader(venues.ToString()), cli, ct);
 
-        // Today's check-ins so far: Zipf-like popularity, 7:00 until now.
+        // Two weeks of check-ins, as the tracing index sees a city: everybody has two or three habitual places
+        // (home compound, work, a market) and now and then a popular one (Zipf-like), 0 to 3 check-ins a day between
+        // 7:00 and 23:00, today only until now; some stays end with a check-out.
         var checkins = new StringBuilder("resident_id,venue_id,time,direction\n");
         var today = app.Calendar.StartOf(app.Calendar.DateOf(app.Now));
-        var minutesSoFar = Math.Max(1, (int)(app.Now - today).TotalMinutes - 7 * 60);
-        var count = Math.Min(20_000, idNumbers.Count * 2);
-        for (var i = 0; i < count; i++)
+        foreach (var person in idNumbers)
         {
-            var venue = ids[Math.Min(ids.Count - 1, (int)(Math.Pow(rng.NextDouble(), 2.2) * ids.Count))];
-            var at = today.AddHours(7).AddMinutes(rng.Next(minutesSoFar));
-            if (at > app.Now)
+            var habits = Enumerable.Range(0, 2 + rng.Next(2)).Select(_ => ids[rng.Next(ids.Count)]).ToArray();
+            for (var day = -13; day <= 0; day++)
             {
-                continue;
+                var visits = rng.Next(4);
+                for (var v = 0; v < visits; v++)
+                {
+                    var venue = rng.NextDouble() < 0.7 ? habits[rng.Next(habits.Length)] : ids[Math.Min(ids.Count - 1, (int)(Math.Pow(rng.NextDouble(), 2.2) * ids.Count))];
+                    var at = today.AddDays(day).AddHours(7).AddMinutes(rng.Next(16 * 60));
+                    if (at > app.Now)
+                    {
+                        continue;
+                    }
+                    checkins.Append(CultureInfo.InvariantCulture, $"{person},{venue},{at:yyyy-MM-ddTHH:mm:sszzz},in\n");
+                    var leave = at.AddMinutes(20 + rng.Next(150));
+                    if (rng.NextDouble() < 0.3 && leave <= app.Now)
+                    {
+                        checkins.Append(CultureInfo.InvariantCulture, $"{person},{venue},{leave:yyyy-MM-ddTHH:mm:sszzz},out\n");
+                    }
+                }
             }
-            checkins.Append(CultureInfo.InvariantCulture, $"{idNumbers[rng.Next(idNumbers.Count)]},{venue},{at:yyyy-MM-ddTHH:mm:sszzz},in\n");
         }
         var report = await admin.ImportCheckinsAsync(new StringReader(checkins.ToString()), cli, ct);
-        output.WriteLine($"Demo venues: {ids.Count}, check-ins today: {report.Accepted:N0}.");
+
+        // The police station serving each county's homes (a real deployment imports police_areas.csv).
+        var police = new StringBuilder("division_code,station\n");
+        foreach (var county in Counties)
+        {
+            police.Append(CultureInfo.InvariantCulture, $"{county},{app.Divisions.NameOf(county) ?? county}公安分局城关派出所\n");
+        }
+        await Cli.TracingFor(app, service, Domain.Tracing.CoPresenceIndex.Empty).ImportPoliceAreasAsync(new StringReader(police.ToString()), cli, ct);
+        output.WriteLine($"Demo venues: {ids.Count}, check-ins over the last 14 days: {report.Accepted:N0}.");
     }
 
-    private static List<Login> LoadLogins(System.Data.Common.DbConnection c, Infrastructure.CityBrainApp app) =>
-        UserStore.All(c).Select(u => u.ResidentId is { } r
+    private static List<Login> LoadLogins(System.Data.Common.DbConnection c, Infrastructure.CityBrainApp app)
+    {
+        var sample = Dapper.SqlMapper.ExecuteScalar<long?>(c,
+            "SELECT l.resident_id FROM list_entries l JOIN checkins k ON k.resident_id = l.resident_id WHERE l.list = 0 AND l.released_at IS NULL " +
+            "GROUP BY l.resident_id ORDER BY COUNT(*) DESC, l.resident_id LIMIT 1");
+        SampleCase = sample is { } r ? ResidentStore.Reveal(c, r, app.Keys.Protector)?.IdNumber : null;
+        return UserStore.All(c).Select(u => u.ResidentId is { } r
             ? new Login(ResidentStore.Reveal(c, r, app.Keys.Protector)!.Value.Phone!, u.Role, "resident, code " + ColourOf(c, r))
             : new Login(u.Username, u.Role, u.Role)).ToList();
+    }
 
     private static string ColourOf(System.Data.Common.DbConnection c, long residentId) =>
         ((Domain.HealthCodes.Colour)Dapper.SqlMapper.ExecuteScalar<int>(c, "SELECT colour FROM health_state WHERE resident_id = @residentId", new { residentId })).ToString().ToLowerInvariant();
@@ -223,12 +253,18 @@ public static class DemoCity
         output.WriteLine($"  Resident page    {address}/resident.html");
         output.WriteLine($"  Checkpoint page  {address}/checkpoint.html");
         output.WriteLine($"  Officials' page  {address}/official.html");
+        output.WriteLine($"  Contact tracing  {address}/trace.html");
         output.WriteLine($"  API description  {address}/openapi/v1.json");
         output.WriteLine();
         output.WriteLine($"  Sample logins (password for all: {Password}):");
         foreach (var l in Logins)
         {
             output.WriteLine($"    {l.Username,-14} {l.Note}");
+        }
+        if (SampleCase is not null)
+        {
+            output.WriteLine();
+            output.WriteLine($"  A confirmed case to trace (synthetic): {SampleCase}");
         }
         output.WriteLine();
         output.WriteLine("  Press Ctrl+C to stop.");
