@@ -34,6 +34,11 @@ public static class ListStore
                 r.Released is { } x ? DateTimeOffset.FromUnixTimeSeconds(x) : null, r.Source))
             .ToList();
 
+    /// <summary>The sources of a resident's active list memberships that start with <paramref name="prefix"/>.</summary>
+    public static IReadOnlyList<string> ActiveSources(DbConnection c, long residentId, string prefix) =>
+        c.Query<string>("SELECT source FROM list_entries WHERE resident_id = @residentId AND released_at IS NULL AND source LIKE @p ORDER BY since",
+            new { residentId, p = prefix + "%" }).ToList();
+
     public static IReadOnlyDictionary<string, long> ActiveCounts(DbConnection c) =>
         c.Query<(int List, long N)>("SELECT list, COUNT(*) FROM list_entries WHERE released_at IS NULL GROUP BY list")
             .ToDictionary(r => Lists.Names[r.List], r => r.N);

@@ -148,8 +148,9 @@ public static class ResidentStore
 
     public sealed record Revealed(string IdNumber, string Name, string? Phone, string NameMasked, string Division);
 
-    /// <summary>Decrypts many residents at once (a trace's contacts), 500 to a query; the caller writes the audit row.</summary>
-    public static Dictionary<long, Revealed> RevealMany(DbConnection c, IEnumerable<long> ids, PersonalDataProtector protector)
+    /// <summary>Decrypts many residents at once (a trace's contacts), 500 to a query; the caller writes the audit row.
+    /// <paramref name="idNumbersOnly"/>: leave the name and phone encrypted (Name and Phone come back empty).</summary>
+    public static Dictionary<long, Revealed> RevealMany(DbConnection c, IEnumerable<long> ids, PersonalDataProtector protector, bool idNumbersOnly = false)
     {
         var result = new Dictionary<long, Revealed>();
         // PostgreSQL takes the array as one parameter; Dapper expands the list for SQLite.
@@ -159,7 +160,9 @@ public static class ResidentStore
             foreach (var r in c.Query<(long Id, byte[] IdEnc, byte[] NameEnc, byte[]? PhoneEnc, string Masked, string Division)>(
                          "SELECT id, id_enc, name_enc, phone_enc, name_masked, division_code FROM residents WHERE " + where, new { chunk }))
             {
-                result[r.Id] = new Revealed(protector.Decrypt(r.IdEnc), protector.Decrypt(r.NameEnc), r.PhoneEnc is null ? null : protector.Decrypt(r.PhoneEnc), r.Masked, r.Division);
+                result[r.Id] = idNumbersOnly
+                    ? new Revealed(protector.Decrypt(r.IdEnc), "", null, r.Masked, r.Division)
+                    : new Revealed(protector.Decrypt(r.IdEnc), protector.Decrypt(r.NameEnc), r.PhoneEnc is null ? null : protector.Decrypt(r.PhoneEnc), r.Masked, r.Division);
             }
         }
         return result;

@@ -49,6 +49,28 @@ public static class CheckinFeed
         return n;
     }
 
+    /// <summary>
+    /// Marks that check-ins changed other than through the server's own writer (a bulk import, a purge), possibly by
+    /// another process: servers that keep a copy (the tracing index) see a new generation and reload.
+    /// </summary>
+    public static void BumpGeneration(DbConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT INTO meta (key, value) VALUES ('checkins_generation', @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        var p = cmd.CreateParameter();
+        p.ParameterName = "v";
+        p.Value = Guid.NewGuid().ToString("N");
+        cmd.Parameters.Add(p);
+        cmd.ExecuteNonQuery();
+    }
+
+    public static string Generation(DbConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT value FROM meta WHERE key = 'checkins_generation'";
+        return cmd.ExecuteScalar() as string ?? "";
+    }
+
     /// <summary>The oldest check-in id still stored (0 when there is none).</summary>
     public static long MinId(DbConnection c)
     {

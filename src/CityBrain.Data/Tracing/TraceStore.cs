@@ -23,12 +23,13 @@ public static class ContactStatus
 /// <summary>Traces (draft → open on confirmation → closed), their contacts, and police station areas.</summary>
 public static class TraceStore
 {
+    // The traces first (LIMIT applies to them), then one pass over their contacts for the counts.
     private const string TraceColumns =
         "t.id, t.case_resident, t.at, t.window_minutes, t.days, t.degree, t.why, t.created_by, t.created_at, t.status, t.confirmed_by, t.confirmed_at, t.millis, " +
-        "(SELECT COUNT(*) FROM trace_contacts x WHERE x.trace_id = t.id AND x.degree = 1), " +
-        "(SELECT COUNT(*) FROM trace_contacts x WHERE x.trace_id = t.id AND x.degree = 2), " +
-        "(SELECT COUNT(*) FROM trace_contacts x WHERE x.trace_id = t.id AND x.status = 'open'), " +
-        "(SELECT COUNT(*) FROM trace_contacts x WHERE x.trace_id = t.id AND x.status = 'reached')";
+        "COALESCE(SUM(CASE WHEN x.degree = 1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN x.degree = 2 THEN 1 ELSE 0 END), 0), " +
+        "COALESCE(SUM(CASE WHEN x.status = 'open' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN x.status = 'reached' THEN 1 ELSE 0 END), 0)";
+    private const string TraceGroup =
+        " GROUP BY t.id, t.case_resident, t.at, t.window_minutes, t.days, t.degree, t.why, t.created_by, t.created_at, t.status, t.confirmed_by, t.confirmed_at, t.millis";
 
     public static long Add(DbConnection c, DbTransaction tx, long caseResident, long at, int windowMinutes, int days, int degree, string why,
         string createdBy, long now, double millis, IReadOnlyList<TraceContactRow> contacts)
@@ -97,14 +98,15 @@ public static class TraceStore
     }
 
     public static TraceRow? Get(DbConnection c, DbTransaction? tx, long id) =>
-        Traces(c, tx, "WHERE t.id = @id", new { id }).FirstOrDefault();
+        Traces(c, tx, "SELECT * FROM traces WHERE id = @id", new { id }).FirstOrDefault();
 
     public static IReadOnlyList<TraceRow> List(DbConnection c, string? status, int limit) =>
-        Traces(c, null, (status is null ? "" : "WHERE t.status = @status ") + "ORDER BY t.id DESC LIMIT @limit", new { status, limit }).ToList();
+        Traces(c, null, "SELECT * FROM traces " + (status is null ? "" : "WHERE status = @status ") + "ORDER BY id DESC LIMIT @limit", new { status, limit }).ToList();
 
-    private static IEnumerable<TraceRow> Traces(DbConnection c, DbTransaction? tx, string where, object args) =>
+    private static IEnumerable<TraceRow> Traces(DbConnection c, DbTransaction? tx, string traces, object args) =>
         c.Query<(long Id, long Case, long At, long W, long D, long Deg, string Why, string By, long Created, string Status, string? ConfirmedBy, long? ConfirmedAt,
-                double Millis, long N1, long N2, long Open, long Reached)>($"SELECT {TraceColumns} FROM traces t " + where, args, tx)
+                double Millis, long N1, long N2, long Open, long Reached)>(
+                $"SELECT {TraceColumns} FROM ({traces}) t LEFT JOIN trace_contacts x ON x.trace_id = t.id{TraceGroup} ORDER BY t.id DESC", args, tx)
             .Select(r => new TraceRow(r.Id, r.Case, r.At, (int)r.W, (int)r.D, (int)r.Deg, r.Why, r.By, r.Created, r.Status, r.ConfirmedBy, r.ConfirmedAt, r.Millis,
                 (int)r.N1, (int)r.N2, (int)r.Open, (int)r.Reached));
 
@@ -136,6 +138,16 @@ public static class TraceStore
             "SUM(CASE WHEN k.status = 'open' THEN 1 ELSE 0 END), SUM(CASE WHEN k.status = 'reached' THEN 1 ELSE 0 END) " +
             "FROM trace_contacts k JOIN traces t ON t.id = k.trace_id WHERE t.status = 'open'");
         return new Summary((int)r.Traces, (int)(r.Total ?? 0), (int)(r.Open ?? 0), (int)(r.Reached ?? 0));
+    }
+
+    /// <summary>Deletes drafts created before <paramref name="draftsBefore"/> and closed traces created before
+    /// <paramref name="closedBefore"/>, with their contacts; returns how many traces.</summary>
+    public static int Purge(DbConnection c, DbTransaction tx, long draftsBefore, long closedBefore)
+    {
+        const string Old = "SELECT id FROM traces WHERE (status = 'draft' AND created_at < @draftsBefore) OR (status = 'closed' AND created_at < @closedBefore)";
+        var args = new { draftsBefore, closedBefore };
+        c.Execute($"DELETE FROM trace_contacts WHERE trace_id IN ({Old})", args, tx);
+        return c.Execute($"DELETE FROM traces WHERE id IN ({Old})", args, tx);
     }
 
     // ---------- police station areas ----------

@@ -13,7 +13,10 @@ namespace CityBrain.Commands;
 public static partial class Cli
 {
     internal static TracingService TracingFor(CityBrainApp app, HealthCodeService service, CoPresenceIndex index) =>
-        new(app, service, new VenueRegistry(app), () => index);
+        new(app, service, new VenueRegistry(app), () => index) { RetainedOnly = false };
+
+    /// <summary>2020-01-01T00:00Z: the tracing index holds nothing earlier.</summary>
+    private const long TracingEpochSeconds = 1_577_836_800;
 
     private static Command TraceCommand()
     {
@@ -37,10 +40,11 @@ public static partial class Cli
             using var appScope = app;
             var end = p.GetValue(at) is { Length: > 0 } text ? HealthCodeService.ParseTime(text, app.Calendar) : app.Now;
             var d = p.GetValue(days);
-            // Only the check-ins the trace can touch: the case's period, a day before it for stays that began earlier,
-            // and the window after it.
-            var from = end.AddDays(-Math.Clamp(d, 1, 3650) - 1).ToUnixTimeSeconds();
-            var to = end.ToUnixTimeSeconds() + minutes * 60L;
+            // What the database still holds for the period, from four weeks before it (a stay that began earlier and
+            // ended inside it still counts) to now (a stay that began in it and ended after it).
+            var from = Math.Min(app.Now.AddDays(-app.Options.CheckinRetentionDays).ToUnixTimeSeconds(), end.AddDays(-Math.Clamp(d, 1, TracingService.MaxDays) - 28).ToUnixTimeSeconds());
+            from = Math.Max(from, TracingEpochSeconds);
+            var to = long.MaxValue;
             var builder = new CoPresenceIndex.Builder();
             using (var c = app.Db.Open())
             {
@@ -83,7 +87,7 @@ public static partial class Cli
     {
         text = text.Trim().ToLowerInvariant();
         var (number, factor) = text.EndsWith('h') ? (text[..^1], 60) : text.EndsWith('m') ? (text[..^1], 1) : (text, 1);
-        if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n * factor > TracingService.MaxWindowMinutes)
+        if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || (long)n * factor > TracingService.MaxWindowMinutes)
         {
             throw new InputException("--window", $"'{text}' is not a window: write minutes or hours, e.g. 15m or 1h (at most 24h)");
         }

@@ -147,6 +147,7 @@
     $('trace-card').hidden = false;
     $('trace-sub').textContent = `#${t.trace_id} · ${TRACE_STATUS[t.status] || t.status} · 窗口 window ${t.window_minutes} min · ${t.days} 天 days · ${t.millis.toFixed(1)} ms`;
     $('confirm').hidden = t.status !== 'draft';
+    $('close-trace').hidden = t.status !== 'open';
     $('trace-stats').replaceChildren(
       stat('密接 Close contacts', t.first_degree, 'n-close'),
       stat('次密接 Secondary contacts', t.second_degree, 'n-secondary'),
@@ -179,6 +180,17 @@
       $('contacts').prepend(el('div', { class: 'form-error', role: 'alert' }, e.message));
     } finally {
       button.disabled = false;
+    }
+  });
+
+  $('close-trace').addEventListener('click', async () => {
+    if (!trace) return;
+    try {
+      await api('POST', `/api/v1/traces/${trace.trace_id}/close`);
+      showTrace(await api('GET', `/api/v1/traces/${trace.trace_id}`));
+      loadRecent();
+    } catch (e) {
+      $('contacts').prepend(el('div', { class: 'form-error', role: 'alert' }, e.message));
     }
   });
 

@@ -71,14 +71,22 @@ public abstract class TraceFlowTests<TServer>(TServer server) where TServer : Se
         Assert.Equal("draft", trace.GetProperty("status").GetString());
         var traceId = trace.GetProperty("trace_id").GetInt64();
 
-        // Nothing changes before the official confirms.
+        // Nothing changes before the official confirms, and no names or phones go out for a draft.
         Assert.Equal("green", await ColourAsync(closeClient));
+        Assert.Equal(HttpStatusCode.Conflict, (await official.GetAsync($"/api/v1/traces/{traceId}/tasks")).StatusCode);
         var confirmed = await Json(await official.PostAsync($"/api/v1/traces/{traceId}/confirm", null));
         Assert.Equal("open", confirmed.GetProperty("status").GetString());
         Assert.Equal("red", await ColourAsync(closeClient));
         Assert.Equal("yellow", await ColourAsync(secondClient));
         Assert.Equal("green", await ColourAsync(laterClient));
         Assert.Equal(HttpStatusCode.Conflict, (await official.PostAsync($"/api/v1/traces/{traceId}/confirm", null)).StatusCode);
+        // The contact is told where and when (the venue and the time), never who the case was.
+        var code = await Json(await closeClient.GetAsync("/api/v1/me/code"));
+        var reasons = string.Join(" | ", code.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains(a, reasons);
+        Assert.Contains(start.ToOffset(TimeSpan.FromHours(8)).AddMinutes(15).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), reasons);
+        Assert.DoesNotContain(caseId, reasons);
+        Assert.DoesNotContain(caseId[..6] + "*", reasons);
 
         // Task lists by township (the home county here) as JSON and CSV, then progress.
         var tasks = await Json(await official.GetAsync($"/api/v1/traces/{traceId}/tasks?by=township"));
@@ -96,8 +104,11 @@ public abstract class TraceFlowTests<TServer>(TServer server) where TServer : Se
         Assert.True(summary.GetProperty("contacts_reached").GetInt32() >= 1);
         var again = await Json(await official.GetAsync($"/api/v1/traces/{traceId}"));
         Assert.Equal(1, again.GetProperty("reached").GetInt32());
+        Assert.Equal(HttpStatusCode.NoContent, (await official.PostAsync($"/api/v1/traces/{traceId}/close", null)).StatusCode);
+        Assert.Equal("closed", (await Json(await official.GetAsync($"/api/v1/traces/{traceId}"))).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await official.PostAsync($"/api/v1/traces/{traceId}/close", null)).StatusCode);
 
-        // The case's trajectory: both of its stays? It only went to A.
+        // The close contact's trajectory: A, then B.
         var trajectory = await Json(await official.PostAsJsonAsync("/api/v1/traces/trajectory",
             new { resident_id = closeId, days = 14, why = "case 2020-0042 follow-up" }, ServerFixture.Json));
         Assert.Equal([a, b], trajectory.GetProperty("stays").EnumerateArray().Select(s => s.GetProperty("venue_id").GetString()).ToList());
@@ -112,6 +123,31 @@ public abstract class TraceFlowTests<TServer>(TServer server) where TServer : Se
         Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "trace.run" && e.GetProperty("detail").GetString()!.Contains("case 2020-0042", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Confirm_ExposureLongAgoWithDailyCheckinsSince_StillRed()
+    {
+        await server.App.Services.GetRequiredService<TraceIndex>().WhenReady;
+        var venue = await NewVenueAsync();
+        var (_, caseId, _) = await server.NewResidentAsync();
+        var (contact, contactId, _) = await server.NewResidentAsync();
+        var start = new DateTimeOffset(server.Clock.GetUtcNow().AddDays(1).Date, TimeSpan.Zero).AddHours(3);
+        await CheckInAsync(venue, caseId, start);
+        await CheckInAsync(venue, contactId, start.AddMinutes(5));
+        // Thirteen days of normal daily health check-ins after the exposure, before anybody knew.
+        for (var d = 1; d <= 13; d++)
+        {
+            server.Clock.Set(start.AddDays(d));
+            await Json(await contact.PostAsJsonAsync("/api/v1/me/daily", new { temperature = 36.5, symptoms = Array.Empty<string>() }, ServerFixture.Json));
+        }
+        using var official = await server.LoginAsync("official");
+        var trace = await Json(await official.PostAsJsonAsync("/api/v1/traces", new { resident_id = caseId, why = "late confirmed case" }, ServerFixture.Json));
+        await Json(await official.PostAsync($"/api/v1/traces/{trace.GetProperty("trace_id").GetInt64()}/confirm", null));
+        Assert.Equal("red", await ColourAsync(contact));
+        server.Clock.Advance(TimeSpan.FromDays(1));
+        await Json(await contact.PostAsJsonAsync("/api/v1/me/daily", new { temperature = 36.5, symptoms = Array.Empty<string>() }, ServerFixture.Json));
+        Assert.Equal("red", await ColourAsync(contact));   // the quarantine counts from when the contact was told
+    }
+
     [Theory]
     [InlineData("""{"resident_id":"%ID%","window_minutes":5000,"why":"case 1 test"}""", "window_minutes")]
     [InlineData("""{"resident_id":"%ID%","degree":3,"why":"case 1 test"}""", "degree")]
@@ -119,6 +155,7 @@ public abstract class TraceFlowTests<TServer>(TServer server) where TServer : Se
     [InlineData("""{"resident_id":"%ID%"}""", "why")]
     [InlineData("""{"resident_id":"110101198001011234","why":"case 1 test"}""", "resident_id")]
     [InlineData("""{"resident_id":"%ID%","at":"2999-01-01T00:00:00+08:00","why":"case 1 test"}""", "at")]
+    [InlineData("""{"resident_id":"%ID%","at":"2020-01-05T00:00:00+08:00","days":14,"why":"past the retention"}""", "at")]
     [InlineData("""{"resident_id":"%ID%","window_minutes":"a lot","why":"case 1 test"}""", "window_minutes")]
     public async Task Trace_BadInput_400NamesTheField(string body, string field)
     {
@@ -141,13 +178,14 @@ public abstract class TraceFlowTests<TServer>(TServer server) where TServer : Se
         var at = server.Clock.GetUtcNow();
         using var admin = await server.LoginAsync("admin");
         var csv = $"resident_id,venue_id,time,direction\n{p},{venue},{at.AddMinutes(-30):yyyy-MM-ddTHH:mm:sszzz},in\n{q},{venue},{at.AddMinutes(-25):yyyy-MM-ddTHH:mm:sszzz},in\n";
-        var before = index.Status.BuiltAt;
+        var builds = index.Builds;
         await Json(await admin.PostAsync("/api/v1/admin/imports/checkins", new StringContent(csv, Encoding.UTF8, "text/csv")));
         // The import asks for a rebuild; wait for it (bounded).
-        for (var i = 0; i < 100 && (index.Status.BuiltAt == before || index.Status.Building); i++)
+        for (var i = 0; i < 200 && index.Builds == builds; i++)
         {
-            await Task.Delay(100);
+            await Task.Delay(50);
         }
+        Assert.True(index.Builds > builds, "the import did not rebuild the tracing index");
         using var official = await server.LoginAsync("official");
         var trace = await Json(await official.PostAsJsonAsync("/api/v1/traces", new { resident_id = p, why = "imported check-ins test" }, ServerFixture.Json));
         Assert.Contains(trace.GetProperty("contacts").EnumerateArray(), k => k.GetProperty("resident_id").GetString() == q);

@@ -123,11 +123,28 @@ public sealed partial class HealthCodeService(CityBrainApp app, ILogger<HealthCo
         _risk = null;
     }
 
+    /// <summary>A resident's own code: the colour, the rules' reasons and, when contact tracing put them on a list,
+    /// where and when (the venue and time, never who the case was).</summary>
     public async Task<CodeView?> GetCodeAsync(long residentId, CancellationToken ct = default)
     {
         await using var c = await app.Db.OpenAsync(ct);
         var code = await FreshCodeAsync(c, residentId, ct);
-        return code is null ? null : View(code);
+        if (code is null)
+        {
+            return null;
+        }
+        var view = View(code);
+        var traced = ListStore.ActiveSources(c, residentId, Tracing.TracingService.TraceSourcePrefix);
+        if (traced.Count == 0 || code.Colour == Colour.Green)
+        {
+            return view;
+        }
+        var detail = traced.Select(t => t[(t.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim()).ToList();
+        return view with
+        {
+            Reasons = [.. view.Reasons, .. detail.Select(d => $"Contact tracing: {d}")],
+            ReasonsZh = [.. view.ReasonsZh, .. detail.Select(d => $"流调：{d.Replace("secondary contact at", "次密接，", StringComparison.Ordinal).Replace("close contact at", "密接，", StringComparison.Ordinal)}")],
+        };
     }
 
     /// <summary>

@@ -6,28 +6,39 @@ using CityBrain.Infrastructure;
 
 namespace CityBrain.Features.Tracing;
 
-/// <summary>The tracing index is still being built from the database (start-up, or after a bulk import).</summary>
+/// <summary>The tracing index is still being built from the database (start-up).</summary>
 public sealed class IndexLoadingException(string message) : Exception(message);
 
 /// <summary>
 /// The server's co-presence index over the retained check-ins. Built from the database in the background at
-/// start-up (and again after a bulk import), then kept current by appending what the check-in writer commits and
-/// dropping what the retention purge deletes.
+/// start-up, then kept current: the check-in writer hands over each committed batch before it answers the scans
+/// (so an acknowledged check-in is traceable at once), the retention purge trims it, and a bulk import (by this
+/// process, or by another one: it marks a new generation in the database, which this polls) rebuilds it while the old
+/// one keeps answering.
 ///
 /// Consistency with the database during a build: the index subscribes to committed check-ins before it reads the
 /// table, buffers what arrives while it reads, and afterwards appends exactly the buffered rows the read did not
-/// see (it remembers the ids it read), so a check-in is neither lost nor counted twice, even when ids commit out of
-/// order (PostgreSQL).
+/// see (it remembers the ids it read, and keeps them until the next build for a batch whose hand-over was late), so
+/// a check-in is neither lost nor counted twice, even when ids commit out of order (PostgreSQL). A purge during a
+/// build is applied to the new index before it is swapped in.
 /// </summary>
 public sealed partial class TraceIndex : BackgroundService
 {
+    private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(10);
+
     private readonly CityBrainApp _app;
     private readonly ILogger<TraceIndex> _logger;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _rebuild = new(0);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile CoPresenceIndex? _index;
     private List<(long Id, Checkin Row)>? _buffer;   // not null while a build runs
-    private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IdSet? _lastRead;                        // the ids the last build read
+    private long _purgedDuringBuild = long.MinValue;
+    private string _generation = "";
+    private double _buildSeconds;
+    private DateTimeOffset? _builtAt;
+    private long _builds;
 
     public TraceIndex(CityBrainApp app, ILogger<TraceIndex> logger)
     {
@@ -40,18 +51,18 @@ public sealed partial class TraceIndex : BackgroundService
 
     public bool Ready => _index is not null;
 
-    /// <summary>Check-ins held, how long the last build took, and when it finished.</summary>
+    /// <summary>How many builds have finished (tests wait for the next one).</summary>
+    public long Builds => Interlocked.Read(ref _builds);
+
+    /// <summary>Check-ins held, memory, how long the last build took, and when it finished.</summary>
     public (long Count, long MemoryBytes, double BuildSeconds, DateTimeOffset? BuiltAt, bool Building) Status
     {
         get
         {
             var i = _index;
-            return (i?.Count ?? 0, i?.MemoryBytes ?? 0, _buildSeconds, _builtAt, _buffer is not null);
+            return (i?.Count ?? 0, i?.MemoryBytes ?? 0, _buildSeconds, _builtAt, Volatile.Read(ref _buffer) is not null);
         }
     }
-
-    private double _buildSeconds;
-    private DateTimeOffset? _builtAt;
 
     public Task WhenReady => _ready.Task;
 
@@ -63,27 +74,38 @@ public sealed partial class TraceIndex : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 Build(stoppingToken);
+                failures = 0;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
             catch (Exception e)
             {
-                LogBuildFailed(_logger, e);
                 lock (_gate)
                 {
                     _buffer = null;
                 }
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                failures++;
+                var wait = TimeSpan.FromSeconds(Math.Min(300, 5 * Math.Pow(2, Math.Min(failures - 1, 6))));
+                LogBuildFailed(_logger, wait.TotalSeconds, e);
+                await Task.Delay(wait, stoppingToken);
                 continue;
             }
-            await _rebuild.WaitAsync(stoppingToken);
+            // Wait for a rebuild request, or a new generation written by another process.
+            while (!await _rebuild.WaitAsync(PollEvery, stoppingToken))
+            {
+                if (GenerationChanged())
+                {
+                    break;
+                }
+            }
             while (_rebuild.CurrentCount > 0)
             {
                 await _rebuild.WaitAsync(stoppingToken);   // several requests, one rebuild
@@ -91,22 +113,41 @@ public sealed partial class TraceIndex : BackgroundService
         }
     }
 
+    private bool GenerationChanged()
+    {
+        try
+        {
+            using var c = _app.Db.Open();
+            return CheckinFeed.Generation(c) != _generation;
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reads the retained check-ins and swaps in a new index (readers keep the old one meanwhile).</summary>
-    public long Build(CancellationToken ct = default)
+    private void Build(CancellationToken ct)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         lock (_gate)
         {
             _buffer = [];
+            _purgedDuringBuild = long.MinValue;
         }
         var from = _app.Now.AddDays(-_app.Options.CheckinRetentionDays).ToUnixTimeSeconds();
         using var c = _app.Db.Open();
+        var generation = CheckinFeed.Generation(c);
         var builder = new CoPresenceIndex.Builder(_index?.Count ?? 0);
         var seen = new IdSet(CheckinFeed.MinId(c));
         var n = CheckinFeed.Read(_app.Db, c, from, long.MaxValue, (long id, in Checkin row) =>
         {
             builder.Add(row);
             seen.Add(id);
+            if ((id & 0xFFFF) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
         });
         ct.ThrowIfCancellationRequested();
         var index = builder.Build();
@@ -121,20 +162,27 @@ public sealed partial class TraceIndex : BackgroundService
                     late++;
                 }
             }
+            if (_purgedDuringBuild != long.MinValue)
+            {
+                index.RemoveBefore(_purgedDuringBuild);
+            }
             _buffer = null;
+            _lastRead = seen;
+            _generation = generation;
             _index = index;
             _buildSeconds = sw.Elapsed.TotalSeconds;
             _builtAt = _app.Now;
+            Interlocked.Increment(ref _builds);
             LogBuilt(_logger, n, late, sw.Elapsed.TotalSeconds, index.MemoryBytes / (1 << 20));
         }
         _ready.TrySetResult();
-        return n;
     }
 
     private void OnStored(IReadOnlyList<CheckinRow> rows, long[] ids)
     {
         lock (_gate)
         {
+            var index = _index;
             for (var i = 0; i < rows.Count; i++)
             {
                 var r = rows[i];
@@ -143,11 +191,8 @@ public sealed partial class TraceIndex : BackgroundService
                     continue;   // a duplicate upload, or a denied scan: nobody went in
                 }
                 var row = new Checkin(checked((int)r.ResidentId), r.VenueKey, r.At, r.Direction == Direction.Out);
-                if (_buffer is not null)
-                {
-                    _buffer.Add((ids[i], row));
-                }
-                if (_index is { } index)
+                _buffer?.Add((ids[i], row));
+                if (index is not null && _lastRead?.Contains(ids[i]) != true)
                 {
                     index.Append(row);
                 }
@@ -159,6 +204,10 @@ public sealed partial class TraceIndex : BackgroundService
     {
         lock (_gate)
         {
+            if (_buffer is not null)
+            {
+                _purgedDuringBuild = Math.Max(_purgedDuringBuild, before);
+            }
             _index?.RemoveBefore(before);
         }
     }
@@ -202,6 +251,6 @@ public sealed partial class TraceIndex : BackgroundService
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Tracing index built: {Count} check-ins read, {Late} arrived during the build, {Seconds:F1} s, {MiB} MiB")]
     private static partial void LogBuilt(ILogger logger, long count, int late, double seconds, long miB);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Building the tracing index failed; retrying in 5 s")]
-    private static partial void LogBuildFailed(ILogger logger, Exception e);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Building the tracing index failed; retrying in {Seconds} s")]
+    private static partial void LogBuildFailed(ILogger logger, double seconds, Exception e);
 }

@@ -25,6 +25,7 @@ public static class TracingEndpoints
             var index = sp.GetRequiredService<TraceIndex>();
             return new TracingService(sp.GetRequiredService<CityBrainApp>(), sp.GetRequiredService<HealthCodeService>(), sp.GetRequiredService<VenueRegistry>(), () => index.Current);
         });
+        builder.Services.AddHostedService<TracingJobs>();
         return builder;
     }
 
@@ -57,6 +58,11 @@ public static class TracingEndpoints
                 return TypedResults.File(System.Text.Encoding.UTF8.GetPreamble().Concat(System.Text.Encoding.UTF8.GetBytes(TracingService.TasksCsv(tasks))).ToArray(),
                     "text/csv; charset=utf-8", $"trace-{id}-tasks-by-{tasks.By}.csv");
             }).WithSummary("The task lists as CSV (opens in a spreadsheet)");
+        t.MapPost("/{id:long}/close", async (long id, ClaimsPrincipal u, TracingService s, CancellationToken ct) =>
+            {
+                await s.CloseAsync(u.Actor(), id, ct);
+                return TypedResults.NoContent();
+            }).WithSummary("Close an open trace: its contacts have been followed up");
         t.MapPost("/{id:long}/contacts/status", async (long id, ContactStatusBody body, ClaimsPrincipal u, TracingService s, CancellationToken ct) =>
             {
                 await s.SetContactStatusAsync(u.Actor(), id, body.ResidentId, body.Status, body.Note, ct);
@@ -86,4 +92,41 @@ public static class TracingEndpoints
 
     private static async Task<Ok<TrajectoryView>> Trajectory(TrajectoryBody body, ClaimsPrincipal u, TracingService s, CancellationToken ct) =>
         TypedResults.Ok(await s.TrajectoryAsync(u.Actor(), body.ResidentId, body.Days, body.At, body.Why, ct));
+}
+
+/// <summary>When the nightly retention purge has run, traces past their time go too (drafts after a day, closed
+/// traces after the check-in retention).</summary>
+public sealed partial class TracingJobs(CityBrainApp app, TracingService tracing, ILogger<TracingJobs> logger) : IHostedService
+{
+    private Task _running = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        app.CheckinsPurged += OnPurged;
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        app.CheckinsPurged -= OnPurged;
+        await _running.WaitAsync(cancellationToken);
+    }
+
+    private void OnPurged(long before) => _running = Task.Run(async () =>
+    {
+        try
+        {
+            LogPurged(logger, await tracing.PurgeAsync(new Actor("system", "job")));
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            LogFailed(logger, e);
+        }
+    });
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Purged {Count} traces past their time")]
+    private static partial void LogPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Purging traces failed")]
+    private static partial void LogFailed(ILogger logger, Exception e);
 }

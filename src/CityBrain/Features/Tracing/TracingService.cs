@@ -44,6 +44,15 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
 {
     public const int MaxWindowMinutes = 24 * 60;
 
+    /// <summary>The engine's limit on the period (issue 4: default 14).</summary>
+    public const int MaxDays = 28;
+
+    /// <summary>
+    /// True for the server, whose index holds the retained check-ins only (a period reaching further back is refused
+    /// rather than silently cut short); the command line reads whatever the database still holds for the period.
+    /// </summary>
+    public bool RetainedOnly { get; init; } = true;
+
     private static readonly DateTimeOffset TracingEpoch = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Runs a trace and keeps it as a draft (nothing changes for anybody until it is confirmed).</summary>
@@ -55,19 +64,16 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
         {
             throw new InputException("window_minutes", $"must be between 0 and {MaxWindowMinutes}");
         }
-        if (days < 1 || days > app.Options.CheckinRetentionDays)
+        if (days < 1 || days > MaxDays)
         {
-            throw new InputException("days", $"must be between 1 and {app.Options.CheckinRetentionDays} (check-ins are kept {app.Options.CheckinRetentionDays} days)");
+            throw new InputException("days", $"must be between 1 and {MaxDays}");
         }
         if (degree is not (1 or 2))
         {
             throw new InputException("degree", "must be 1 or 2");
         }
         var at = r.At ?? app.Now;
-        if (at > app.Now.AddMinutes(5) || at < TracingEpoch)
-        {
-            throw new InputException("at", at < TracingEpoch ? "is before 2020" : "is in the future");
-        }
+        CheckPeriod(at, days);
         await using var c = await app.Db.OpenAsync(ct);
         var caseKey = await FindAsync(r.ResidentId, ct);
         var idx = index();
@@ -75,7 +81,7 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
         var result = idx.Trace(checked((int)caseKey), new TraceQuery(at.ToUnixTimeSeconds(), days, window * 60, degree));
         var millis = sw.Elapsed.TotalMilliseconds;
 
-        var people = ResidentStore.RevealMany(c, result.Contacts.Select(k => (long)k.Resident).Append(caseKey), app.Keys.Protector);
+        var people = ResidentStore.RevealMany(c, result.Contacts.Select(k => (long)k.Resident).Append(caseKey), app.Keys.Protector, idNumbersOnly: true);
         var police = TraceStore.PoliceAreas(c);
         var rows = result.Contacts.Select(k =>
         {
@@ -105,7 +111,7 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
         await using var c = await app.Db.OpenAsync(ct);
         var t = TraceStore.Get(c, null, traceId) ?? throw new NotFoundException($"no trace {traceId}");
         var contacts = TraceStore.Contacts(c, null, traceId);
-        var people = ResidentStore.RevealMany(c, contacts.Select(k => k.ResidentId).Append(t.CaseResident), app.Keys.Protector);
+        var people = ResidentStore.RevealMany(c, contacts.Select(k => k.ResidentId).Append(t.CaseResident), app.Keys.Protector, idNumbersOnly: true);
         codes.Audit(c, null, actor, "trace.read", t.CaseResident, $"trace {traceId}: {contacts.Count} contacts");
         return new TraceView(t.Id, t.Status, people[t.CaseResident].IdNumber, t.WindowMinutes, t.Days, t.Degree,
             app.Calendar.ToLocal(DateTimeOffset.FromUnixTimeSeconds(t.At)), t.Millis, t.FirstDegree, t.SecondDegree, t.Open, t.Reached,
@@ -129,31 +135,83 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
     /// </summary>
     public async Task<TraceView> ConfirmAsync(Actor actor, long traceId, CancellationToken ct = default)
     {
-        var changed = 0;
-        await using (var c = await app.Db.OpenAsync(ct))
+        // Quarantine counts from now, when the contact is told: an exposure ten days ago must not let the daily
+        // check-ins made before anyone knew count towards the release. The reason still names the venue and time.
+        var now = app.Now;
+        TraceRow t;
+        IReadOnlyList<TraceContactRow> contacts;
+        await using var c = await app.Db.OpenAsync(ct);
+        await using (var tx = await c.BeginTransactionAsync(ct))
         {
-            await using var tx = await c.BeginTransactionAsync(ct);
-            var t = TraceStore.Get(c, tx, traceId) ?? throw new NotFoundException($"no trace {traceId}");
-            if (!TraceStore.Confirm(c, tx, traceId, actor.Name, app.Now.ToUnixTimeSeconds()))
+            t = TraceStore.Get(c, tx, traceId) ?? throw new NotFoundException($"no trace {traceId}");
+            if (!TraceStore.Confirm(c, tx, traceId, actor.Name, now.ToUnixTimeSeconds()))
             {
                 throw new ConflictException("status", $"trace {traceId} is {t.Status}: only a draft can be confirmed");
             }
-            foreach (var k in TraceStore.Contacts(c, tx, traceId))
+            contacts = TraceStore.Contacts(c, tx, traceId);
+            codes.Audit(c, tx, actor, "trace.confirm", t.CaseResident, $"trace {traceId}: {t.FirstDegree} close contacts, {t.SecondDegree} secondary contacts put on the lists");
+            await tx.CommitAsync(ct);
+        }
+        // The lists and codes in transactions of a few hundred people, so a trace of a hundred thousand contacts never
+        // holds the database's write lock long enough to stall the scans at the doors.
+        var changed = 0;
+        foreach (var chunk in contacts.Chunk(500))
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            foreach (var k in chunk)
             {
                 var list = k.Degree == 1 ? ListKind.CloseContact : ListKind.SecondaryContact;
-                var since = DateTimeOffset.FromUnixTimeSeconds(k.FirstExposure);
-                var venue = venues.Find(k.VenueKey);
-                var source = $"trace {traceId}: {(k.Degree == 1 ? "close contact" : "secondary contact")} at {venue?.Id ?? "venue " + k.VenueKey} {venue?.Name} {app.Calendar.ToLocal(since):yyyy-MM-dd HH:mm}";
-                if (await codes.JoinListAsync(c, tx, k.ResidentId, list, since, source, ct))
+                if (await codes.JoinListAsync(c, tx, k.ResidentId, list, now, ListSource(traceId, k), ct))
                 {
                     changed++;
                 }
             }
-            codes.Audit(c, tx, actor, "trace.confirm", t.CaseResident, $"trace {traceId}: {t.FirstDegree} close contacts, {t.SecondDegree} secondary contacts put on the lists");
             await tx.CommitAsync(ct);
         }
         app.RaiseCodesChanged("trace", changed);
         return await GetAsync(actor, traceId, ct);
+    }
+
+    /// <summary>What the contact (and officials) read as the reason: the venue and the time, never the case.</summary>
+    private string ListSource(long traceId, TraceContactRow k)
+    {
+        var venue = venues.Find(k.VenueKey);
+        var when = app.Calendar.ToLocal(DateTimeOffset.FromUnixTimeSeconds(k.FirstExposure));
+        return $"{TraceSourcePrefix}{traceId}: {(k.Degree == 1 ? "close contact" : "secondary contact")} at {venue?.Name ?? "venue"} ({venue?.Id ?? k.VenueKey.ToString(CultureInfo.InvariantCulture)}), {when:yyyy-MM-dd HH:mm}";
+    }
+
+    /// <summary>Marks list entries that a confirmed trace made.</summary>
+    public const string TraceSourcePrefix = "trace ";
+
+    /// <summary>Ends a trace: its contacts have all been followed up.</summary>
+    public async Task CloseAsync(Actor actor, long traceId, CancellationToken ct = default)
+    {
+        await using var c = await app.Db.OpenAsync(ct);
+        var t = TraceStore.Get(c, null, traceId) ?? throw new NotFoundException($"no trace {traceId}");
+        await using var tx = await c.BeginTransactionAsync(ct);
+        if (!TraceStore.Close(c, tx, traceId))
+        {
+            throw new ConflictException("status", $"trace {traceId} is {t.Status}: only an open trace can be closed");
+        }
+        codes.Audit(c, tx, actor, "trace.close", t.CaseResident, $"trace {traceId} closed: {t.Reached} reached, {t.Open} still open");
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Traces are personal data too: drafts nobody confirmed go after a day, closed traces after the check-in
+    /// retention. Open ones stay until they are closed. Returns how many were deleted (written to the audit log).
+    /// </summary>
+    public async Task<int> PurgeAsync(Actor actor, CancellationToken ct = default)
+    {
+        await using var c = await app.Db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var n = TraceStore.Purge(c, tx, app.Now.AddDays(-1).ToUnixTimeSeconds(), app.Now.AddDays(-app.Options.CheckinRetentionDays).ToUnixTimeSeconds());
+        if (n > 0)
+        {
+            codes.Audit(c, tx, actor, "traces.purge", null, $"{n} traces deleted (drafts older than a day, closed traces older than {app.Options.CheckinRetentionDays} days)");
+        }
+        await tx.CommitAsync(ct);
+        return n;
     }
 
     /// <summary>A street office or police station reports a contact reached (or unreachable).</summary>
@@ -190,6 +248,10 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
         }
         await using var c = await app.Db.OpenAsync(ct);
         var t = TraceStore.Get(c, null, traceId) ?? throw new NotFoundException($"no trace {traceId}");
+        if (t.Status == "draft")
+        {
+            throw new ConflictException("status", $"trace {traceId} is a draft: confirm it before handing out names and phone numbers");
+        }
         var contacts = TraceStore.Contacts(c, null, traceId);
         var people = ResidentStore.RevealMany(c, contacts.Select(k => k.ResidentId), app.Keys.Protector);
         codes.Audit(c, null, actor, "trace.tasks", t.CaseResident, $"trace {traceId}: task lists by {by}, {contacts.Count} contacts with names and phones");
@@ -216,7 +278,7 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
         {
             foreach (var k in g.Contacts)
             {
-                sb.AppendJoin(',', new[] { g.Key, g.Name, k.ResidentId, k.Name, k.Phone ?? "", k.Degree.ToString(CultureInfo.InvariantCulture),
+                sb.AppendJoin(',', new[] { g.Key, g.Name, Text(k.ResidentId), k.Name, Text(k.Phone ?? ""), k.Degree.ToString(CultureInfo.InvariantCulture),
                     k.FirstExposure.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture), k.VenueId, k.VenueName, k.Status }.Select(Csv));
                 sb.Append('\n');
             }
@@ -229,15 +291,12 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
     {
         var reason = Why(why);
         var d = days ?? 14;
-        if (d < 1 || d > app.Options.CheckinRetentionDays)
+        if (d < 1 || d > MaxDays)
         {
-            throw new InputException("days", $"must be between 1 and {app.Options.CheckinRetentionDays}");
+            throw new InputException("days", $"must be between 1 and {MaxDays}");
         }
         var to = at ?? app.Now;
-        if (to > app.Now.AddMinutes(5) || to < TracingEpoch)
-        {
-            throw new InputException("at", to < TracingEpoch ? "is before 2020" : "is in the future");
-        }
+        CheckPeriod(to, d);
         var from = to.AddDays(-d);
         var key = await FindAsync(residentId, ct);
         var stays = index().Trajectory(checked((int)key), from.ToUnixTimeSeconds(), to.ToUnixTimeSeconds());
@@ -305,6 +364,24 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
 
     // ---------- helpers ----------
 
+    /// <summary>The traced period must lie in the check-ins still kept: an older one would be silently cut short.</summary>
+    private void CheckPeriod(DateTimeOffset at, int days)
+    {
+        if (at > app.Now.AddMinutes(5))
+        {
+            throw new InputException("at", "is in the future");
+        }
+        if (at.AddDays(-days) < TracingEpoch)
+        {
+            throw new InputException("at", "the period reaches back before 2020");
+        }
+        var kept = app.Now.AddDays(-app.Options.CheckinRetentionDays);
+        if (RetainedOnly && at.AddDays(-days) < kept)
+        {
+            throw new InputException("at", $"the period from {days} days before 'at' reaches back past {app.Calendar.ToLocal(kept):yyyy-MM-dd HH:mm}: check-ins are kept {app.Options.CheckinRetentionDays} days");
+        }
+    }
+
     private static string Why(string? why) =>
         string.IsNullOrWhiteSpace(why) || why.Trim().Length < 5
             ? throw new InputException("why", "say why (a case number or purpose, at least 5 characters); it goes into the audit log")
@@ -347,5 +424,17 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
     private static List<ContactView> Sorted(IEnumerable<ContactView> contacts) =>
         contacts.OrderBy(k => k.Degree).ThenBy(k => k.ResidentId, StringComparer.Ordinal).ToList();
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    /// <summary>A CSV cell a spreadsheet shows as text: a cell that starts like a formula (=, +, -, @, tab, CR) gets a
+    /// leading apostrophe, so a name typed in by a resident can never run as a formula.</summary>
+    internal static string Csv(string s)
+    {
+        if (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\r')
+        {
+            s = "'" + s;
+        }
+        return s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    /// <summary>Digits a spreadsheet must keep as text (an 18-digit ID number would turn into 1.10101E+17): a leading tab.</summary>
+    private static string Text(string digits) => digits.Length == 0 ? digits : "\t" + digits;
 }

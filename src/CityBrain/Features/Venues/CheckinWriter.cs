@@ -90,18 +90,19 @@ public sealed partial class CheckinWriter(CityBrainApp app, ILogger<CheckinWrite
                     _busy = batch.Count > 8;
                     Interlocked.Add(ref _written, batch.Count);
                     Interlocked.Increment(ref _batches);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        batch[i].Done.TrySetResult(ids[i]);
-                    }
                     try
                     {
+                        // Before the answer: an acknowledged check-in is already in the tracing index.
                         app.RaiseCheckinsStored(rows, ids);
                     }
                     catch (Exception e)
                     {
-                        // A reader's failure must not fail check-ins that are committed and answered.
+                        // A reader's failure must not fail check-ins that are committed.
                         LogListenerFailed(logger, e);
+                    }
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].Done.TrySetResult(ids[i]);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

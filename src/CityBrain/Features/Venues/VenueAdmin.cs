@@ -1,6 +1,7 @@
 using System.Globalization;
 using CityBrain.Data.Audit;
 using CityBrain.Data.Identity;
+using CityBrain.Data.Tracing;
 using CityBrain.Data.Venues;
 using CityBrain.Domain.Common;
 using CityBrain.Domain.HealthCodes;
@@ -280,14 +281,24 @@ public sealed class VenueAdmin(CityBrainApp app, VenueRegistry registry)
         {
             channel.Writer.TryComplete();
         }
-        await writerTask;
+        try
+        {
+            await writerTask;
+        }
+        finally
+        {
+            // Even a failed import may have committed batches: tell the readers that keep a copy (this process's
+            // tracing index at once, other processes' through the generation mark).
+            if (accepted > 0)
+            {
+                await using var c = await app.Db.OpenAsync(CancellationToken.None);
+                CheckinFeed.BumpGeneration(c);
+                app.RaiseCheckinsImported();
+            }
+        }
         await using (var c = await app.Db.OpenAsync(ct))
         {
             AuditLog.Write(c, null, app.Now.ToUnixTimeSeconds(), actor.Name, actor.Role, "import.checkins", null, $"{accepted} check-ins");
-        }
-        if (accepted > 0)
-        {
-            app.RaiseCheckinsImported();
         }
         return new ImportReport("checkins", rows, accepted, 0, errors, sw.Elapsed.TotalSeconds);
     }
