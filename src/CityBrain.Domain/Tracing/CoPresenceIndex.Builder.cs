@@ -1,0 +1,87 @@
+namespace CityBrain.Domain.Tracing;
+
+public sealed partial class CoPresenceIndex
+{
+    /// <summary>
+    /// Collects check-ins (any order) and builds an index in one bulk pass: 12 bytes a row while collecting, then a
+    /// parallel counting sort by resident and the stays paired and scattered by venue (<see cref="IndexBase"/>).
+    /// Rows in time order (the database's natural order) need no sorting afterwards; other orders are sorted per
+    /// resident and per venue. <see cref="Build"/> hands the rows over to the index and leaves the builder empty.
+    /// </summary>
+    public sealed class Builder
+    {
+        private int[] _residents;
+        private ulong[] _events;
+        private int _count;
+        private int _maxResident = -1;
+        private int _maxVenue = -1;
+
+        /// <param name="expectedCount">Rows expected (sizes the buffers once; more still fit).</param>
+        public Builder(long expectedCount = 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(expectedCount);
+            var n = (int)Math.Min(Array.MaxLength, Math.Max(expectedCount, 1024));
+            _residents = GC.AllocateUninitializedArray<int>(n);
+            _events = GC.AllocateUninitializedArray<ulong>(n);
+        }
+
+        /// <summary>Rows added so far.</summary>
+        public long Count => _count;
+
+        /// <summary>Adds one row (validated: keys non-negative, time representable).</summary>
+        public void Add(in Checkin c)
+        {
+            if (c.Resident < 0 || c.Venue < 0 || c.At < MinTime || c.At > MaxTime)
+            {
+                Packing.Validate(c);
+            }
+            if (_count == _residents.Length)
+            {
+                GrowBuffers();
+            }
+            _residents[_count] = c.Resident;
+            _events[_count] = Packing.Event(unchecked((uint)(c.At - MinTime)), c.Out, c.Venue);
+            _count++;
+            if (c.Resident > _maxResident)
+            {
+                _maxResident = c.Resident;
+            }
+            if (c.Venue > _maxVenue)
+            {
+                _maxVenue = c.Venue;
+            }
+        }
+
+        private void GrowBuffers()
+        {
+            if (_count >= Array.MaxLength)
+            {
+                throw new InvalidOperationException($"The index holds at most {Array.MaxLength} check-ins.");
+            }
+            var n = (int)Math.Min(Array.MaxLength, (long)_count * 2);
+            var r = GC.AllocateUninitializedArray<int>(n);
+            var e = GC.AllocateUninitializedArray<ulong>(n);
+            Array.Copy(_residents, r, _count);
+            Array.Copy(_events, e, _count);
+            _residents = r;
+            _events = e;
+        }
+
+        /// <summary>Builds the index from the rows added (in parallel) and empties the builder.</summary>
+        public CoPresenceIndex Build()
+        {
+            var residents = _residents;
+            var events = _events;
+            var count = _count;
+            var resCap = _maxResident + 1;
+            var venCap = _maxVenue + 1;
+            _residents = [];
+            _events = [];
+            _count = 0;
+            _maxResident = -1;
+            _maxVenue = -1;
+            var b = IndexBase.Build(residents, events, count, resCap, venCap);
+            return new CoPresenceIndex(b);
+        }
+    }
+}

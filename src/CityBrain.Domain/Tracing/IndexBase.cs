@@ -1,0 +1,427 @@
+namespace CityBrain.Domain.Tracing;
+
+/// <summary>
+/// Stays of one duration class at every venue, CSR: the stays of venue v are
+/// <c>Entries[Offsets[v]..Offsets[v+1]]</c> (<c>in &lt;&lt; 32 | resident</c>, sorted by check-in time), with their
+/// durations alongside (<see cref="Durations"/>, absent for the point tier) and the longest duration per venue, which
+/// bounds how far back a scan for stays overlapping a moment has to start.
+/// </summary>
+internal sealed class StayTier(int[] offsets, ulong[] entries, uint[]? durations, uint[]? maxDuration)
+{
+    public readonly int[] Offsets = offsets;
+    public readonly ulong[] Entries = entries;
+    public readonly uint[]? Durations = durations;
+    public readonly uint[]? MaxDuration = maxDuration;
+
+    public long Bytes => (Offsets.LongLength * 4) + (Entries.LongLength * 8) + ((Durations?.LongLength ?? 0) * 4) + ((MaxDuration?.LongLength ?? 0) * 4);
+
+    public long EntryBytes => (Entries.LongLength * 8) + ((Durations?.LongLength ?? 0) * 4);
+}
+
+/// <summary>
+/// The immutable compact base of the index.
+/// <para>By resident: every check-in of resident r is in <c>ResEntries[ResOffsets[r]..ResOffsets[r+1]]</c>, one ulong
+/// each (<see cref="Packing.Event"/>), time-sorted: the source of truth from which stays are paired.</para>
+/// <para>By venue: the stays, paired once at build time and split into tiers by duration: points (no check-out, or a
+/// check-out in the same second), up to 1 hour, up to 8 hours, longer. Each tier is time-sorted per venue, so a
+/// search for stays meeting [A, B] reads tier entries with check-in in [A − longest duration of that tier at the venue,
+/// B]: the point tier reads exactly [A, B], and a few very long stays do not widen the scans of the short ones.</para>
+/// <para>Memory per check-in: 8 bytes by resident, plus 8 bytes per point stay (one check-in) or 12 bytes per stay
+/// with check-out (two check-ins): at most 16 bytes per check-in, plus the offset arrays.</para>
+/// </summary>
+internal sealed class IndexBase
+{
+    public const int TierCount = 4;
+    private static readonly uint[] TierLimit = [0, 3_600, 28_800, uint.MaxValue];
+
+    public readonly int[] ResOffsets;
+    public readonly ulong[] ResEntries;
+    public readonly StayTier[] Tiers;
+    public readonly uint MinTime;
+
+    private IndexBase(int[] resOffsets, ulong[] resEntries, StayTier[] tiers, uint minTime)
+    {
+        ResOffsets = resOffsets;
+        ResEntries = resEntries;
+        Tiers = tiers;
+        MinTime = minTime;
+    }
+
+    public static readonly IndexBase Empty = new([0], [], [.. Enumerable.Range(0, TierCount).Select(t => new StayTier([0], [], t == 0 ? null : [], t == 0 ? null : []))], uint.MaxValue);
+
+    public int ResidentCapacity => ResOffsets.Length - 1;
+
+    public int VenueCapacity => Tiers[0].Offsets.Length - 1;
+
+    public long Count => ResEntries.LongLength;
+
+    public long Bytes => (ResOffsets.LongLength * 4) + (ResEntries.LongLength * 8) + Tiers.Sum(t => t.Bytes);
+
+    public long EntryBytes => (ResEntries.LongLength * 8) + Tiers.Sum(t => t.EntryBytes);
+
+    public ReadOnlySpan<ulong> EventsOf(int resident) =>
+        resident < ResidentCapacity ? ResEntries.AsSpan(ResOffsets[resident], ResOffsets[resident + 1] - ResOffsets[resident]) : default;
+
+    private static int TierOf(uint duration) => duration == 0 ? 0 : duration <= TierLimit[1] ? 1 : duration <= TierLimit[2] ? 2 : 3;
+
+    private static int Workers => Math.Clamp(Environment.ProcessorCount, 1, 64);
+
+    /// <summary>
+    /// Builds from raw rows: <paramref name="residents"/>[i] and <paramref name="events"/>[i] (packed) for i &lt;
+    /// <paramref name="count"/>. A parallel, stable counting sort by resident (so input in time order needs no sort
+    /// afterwards; otherwise each resident's few events are sorted), then the venue side (<see cref="FromResidentSide"/>).
+    /// </summary>
+    public static IndexBase Build(int[] residents, ulong[] events, int count, int residentCapacity, int venueCapacity, Action? releaseInput = null)
+    {
+        if (count == 0)
+        {
+            releaseInput?.Invoke();
+            return Empty;
+        }
+        var k = Math.Clamp(Workers, 1, 4); // per-chunk histograms are residentCapacity ints each
+        var chunk = (count + k - 1) / k;
+        var hist = new int[k][];
+        Parallel.For(0, k, c =>
+        {
+            var h = hist[c] = new int[residentCapacity];
+            var end = Math.Min(count, (c + 1) * chunk);
+            for (var i = c * chunk; i < end; i++)
+            {
+                h[residents[i]]++;
+            }
+        });
+        var offsets = new int[residentCapacity + 1];
+        var pos = 0;
+        for (var r = 0; r < residentCapacity; r++)
+        {
+            offsets[r] = pos;
+            for (var c = 0; c < k; c++)
+            {
+                var n = hist[c][r];
+                hist[c][r] = pos;
+                pos += n;
+            }
+        }
+        offsets[residentCapacity] = pos;
+        var entries = GC.AllocateUninitializedArray<ulong>(count);
+        Parallel.For(0, k, c =>
+        {
+            var cursor = hist[c];
+            var end = Math.Min(count, (c + 1) * chunk);
+            for (var i = c * chunk; i < end; i++)
+            {
+                entries[cursor[residents[i]]++] = events[i];
+            }
+        });
+        hist = null;
+        releaseInput?.Invoke();
+        SortSegments(offsets, entries);
+        return FromResidentSide(offsets, entries, venueCapacity);
+    }
+
+    /// <summary>
+    /// A new base from this one and the check-ins appended since (<paramref name="tail"/>), without any check-in
+    /// before <paramref name="cutoff"/>: a linear merge by resident, then the venue side rebuilt.
+    /// </summary>
+    public IndexBase Merge(ReadOnlySpan<TailEntry> tail, uint cutoff)
+    {
+        var resCap = ResidentCapacity;
+        var venCap = VenueCapacity;
+        var extra = new (int Resident, ulong Event)[tail.Length];
+        var m = 0;
+        foreach (ref readonly var t in tail)
+        {
+            if (t.Time < cutoff)
+            {
+                continue;
+            }
+            extra[m++] = (t.Resident, t.Event);
+            resCap = Math.Max(resCap, t.Resident + 1);
+            venCap = Math.Max(venCap, t.Venue + 1);
+        }
+        Array.Sort(extra, 0, m, Comparer<(int Resident, ulong Event)>.Create(static (x, y) => x.Resident != y.Resident ? x.Resident.CompareTo(y.Resident) : x.Event.CompareTo(y.Event)));
+        var extraStart = new int[resCap + 1];
+        for (var i = 0; i < m; i++)
+        {
+            extraStart[extra[i].Resident + 1]++;
+        }
+        for (var r = 0; r < resCap; r++)
+        {
+            extraStart[r + 1] += extraStart[r];
+        }
+        var firstKept = new int[resCap];
+        var offsets = new int[resCap + 1];
+        var cutKey = (ulong)cutoff << 32;
+        long total = 0;
+        for (var r = 0; r < resCap; r++)
+        {
+            offsets[r] = checked((int)total);
+            var seg = EventsOf(r);
+            var skip = cutoff == 0 ? 0 : LowerBound(seg, cutKey);
+            firstKept[r] = skip;
+            total += seg.Length - skip + extraStart[r + 1] - extraStart[r];
+        }
+        if (total > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"The index holds at most {Array.MaxLength} check-ins.");
+        }
+        offsets[resCap] = (int)total;
+        var entries = GC.AllocateUninitializedArray<ulong>((int)total);
+        var bounds = ChunkBounds(offsets, Workers * 4);
+        Parallel.For(0, bounds.Length - 1, c =>
+        {
+            for (var r = bounds[c]; r < bounds[c + 1]; r++)
+            {
+                var seg = EventsOf(r)[firstKept[r]..];
+                var add = extra.AsSpan(extraStart[r], extraStart[r + 1] - extraStart[r]);
+                var dst = entries.AsSpan(offsets[r], offsets[r + 1] - offsets[r]);
+                int i = 0, j = 0, o = 0;
+                while (i < seg.Length && j < add.Length)
+                {
+                    dst[o++] = seg[i] <= add[j].Event ? seg[i++] : add[j++].Event;
+                }
+                while (i < seg.Length)
+                {
+                    dst[o++] = seg[i++];
+                }
+                while (j < add.Length)
+                {
+                    dst[o++] = add[j++].Event;
+                }
+            }
+        });
+        return FromResidentSide(offsets, entries, venCap);
+    }
+
+    private static int LowerBound(ReadOnlySpan<ulong> sorted, ulong key)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] < key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /// <summary>Resident ranges of about equal numbers of entries.</summary>
+    private static int[] ChunkBounds(int[] offsets, int parts)
+    {
+        var n = offsets.Length - 1;
+        var total = (long)offsets[n];
+        var bounds = new int[parts + 1];
+        for (var c = 1; c < parts; c++)
+        {
+            var target = total * c / parts;
+            int lo = bounds[c - 1], hi = n;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (offsets[mid] < target)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+            bounds[c] = lo;
+        }
+        bounds[parts] = n;
+        return bounds;
+    }
+
+    private static void SortSegments(int[] offsets, ulong[] entries)
+    {
+        var bounds = ChunkBounds(offsets, Workers * 4);
+        Parallel.For(0, bounds.Length - 1, c =>
+        {
+            for (var r = bounds[c]; r < bounds[c + 1]; r++)
+            {
+                var seg = entries.AsSpan(offsets[r], offsets[r + 1] - offsets[r]);
+                for (var i = 1; i < seg.Length; i++)
+                {
+                    if (seg[i] < seg[i - 1])
+                    {
+                        seg.Sort();
+                        break;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// The venue side from the resident side: pair each resident's stays (in parallel over resident ranges), count them
+    /// per tier and venue, scatter them, then sort each venue's segment by check-in time where it is not sorted yet.
+    /// </summary>
+    public static IndexBase FromResidentSide(int[] offsets, ulong[] entries, int venueCapacity)
+    {
+        var resCap = offsets.Length - 1;
+        var n = entries.Length;
+        var durations = GC.AllocateUninitializedArray<uint>(n);
+        var bounds = ChunkBounds(offsets, Math.Min(16, Workers * 2));
+        var parts = bounds.Length - 1;
+        var counts = new int[parts][];
+        var minTimes = new uint[parts];
+        Parallel.For(0, parts, c =>
+        {
+            var cnt = counts[c] = new int[TierCount * venueCapacity];
+            var match = new int[256];
+            var min = uint.MaxValue;
+            for (var r = bounds[c]; r < bounds[c + 1]; r++)
+            {
+                var start = offsets[r];
+                var seg = entries.AsSpan(start, offsets[r + 1] - start);
+                if (seg.IsEmpty)
+                {
+                    continue;
+                }
+                min = Math.Min(min, Packing.Time(seg[0]));
+                if (match.Length < seg.Length)
+                {
+                    match = new int[Math.Max(seg.Length, match.Length * 2)];
+                }
+                StayPairing.Pair(seg, match);
+                for (var i = 0; i < seg.Length; i++)
+                {
+                    var e = seg[i];
+                    if (Packing.IsOut(e))
+                    {
+                        continue;
+                    }
+                    var d = match[i] < 0 ? 0u : Packing.Time(seg[match[i]]) - Packing.Time(e);
+                    durations[start + i] = d;
+                    cnt[(TierOf(d) * venueCapacity) + Packing.Id(e)]++;
+                }
+            }
+            minTimes[c] = min;
+        });
+        var tierOffsets = new int[TierCount][];
+        long pos = 0;
+        for (var t = 0; t < TierCount; t++)
+        {
+            var off = tierOffsets[t] = new int[venueCapacity + 1];
+            pos = 0;
+            for (var v = 0; v < venueCapacity; v++)
+            {
+                off[v] = (int)pos;
+                var idx = (t * venueCapacity) + v;
+                for (var c = 0; c < parts; c++)
+                {
+                    var k = counts[c][idx];
+                    counts[c][idx] = (int)pos;
+                    pos += k;
+                }
+            }
+            off[venueCapacity] = (int)pos;
+        }
+        var tierEntries = new ulong[TierCount][];
+        var tierDurations = new uint[TierCount][];
+        for (var t = 0; t < TierCount; t++)
+        {
+            tierEntries[t] = GC.AllocateUninitializedArray<ulong>(tierOffsets[t][venueCapacity]);
+            tierDurations[t] = t == 0 ? [] : GC.AllocateUninitializedArray<uint>(tierOffsets[t][venueCapacity]);
+        }
+        Parallel.For(0, parts, c =>
+        {
+            var cursor = counts[c];
+            for (var r = bounds[c]; r < bounds[c + 1]; r++)
+            {
+                var start = offsets[r];
+                var end = offsets[r + 1];
+                for (var i = start; i < end; i++)
+                {
+                    var e = entries[i];
+                    if (Packing.IsOut(e))
+                    {
+                        continue;
+                    }
+                    var d = durations[i];
+                    var t = TierOf(d);
+                    var p = cursor[(t * venueCapacity) + Packing.Id(e)]++;
+                    tierEntries[t][p] = Packing.StayEntry(Packing.Time(e), r);
+                    if (t > 0)
+                    {
+                        tierDurations[t][p] = d;
+                    }
+                }
+            }
+        });
+        counts = null;
+        durations = null;
+        var maxDur = new uint[TierCount][];
+        for (var t = 1; t < TierCount; t++)
+        {
+            maxDur[t] = new uint[venueCapacity];
+        }
+        var venueParts = Math.Max(1, Math.Min(venueCapacity, Workers * 8));
+        Parallel.For(0, venueParts, c =>
+        {
+            var vFrom = (int)((long)venueCapacity * c / venueParts);
+            var vTo = (int)((long)venueCapacity * (c + 1) / venueParts);
+            for (var t = 0; t < TierCount; t++)
+            {
+                var off = tierOffsets[t];
+                for (var v = vFrom; v < vTo; v++)
+                {
+                    var seg = tierEntries[t].AsSpan(off[v], off[v + 1] - off[v]);
+                    var sorted = true;
+                    for (var i = 1; i < seg.Length; i++)
+                    {
+                        if ((seg[i] >> 32) < (seg[i - 1] >> 32))
+                        {
+                            sorted = false;
+                            break;
+                        }
+                    }
+                    if (t == 0)
+                    {
+                        if (!sorted)
+                        {
+                            seg.Sort();
+                        }
+                        continue;
+                    }
+                    var ds = tierDurations[t].AsSpan(off[v], seg.Length);
+                    if (!sorted)
+                    {
+                        seg.Sort(ds);
+                    }
+                    uint max = 0;
+                    foreach (var d in ds)
+                    {
+                        max = Math.Max(max, d);
+                    }
+                    maxDur[t][v] = max;
+                }
+            }
+        });
+        var tiers = new StayTier[TierCount];
+        for (var t = 0; t < TierCount; t++)
+        {
+            tiers[t] = new StayTier(tierOffsets[t], tierEntries[t], t == 0 ? null : tierDurations[t], t == 0 ? null : maxDur[t]);
+        }
+        return new IndexBase(offsets, entries, tiers, minTimes.Length == 0 ? uint.MaxValue : minTimes.Min());
+    }
+}
+
+/// <summary>A check-in appended since the base was built, linked to the previous one of its venue and resident.</summary>
+internal readonly struct TailEntry(int resident, int venue, ulong @event, int prevByVenue, int prevByResident)
+{
+    public readonly int Resident = resident;
+    public readonly int Venue = venue;
+    public readonly ulong Event = @event;
+    public readonly int PrevByVenue = prevByVenue;
+    public readonly int PrevByResident = prevByResident;
+
+    public uint Time => Packing.Time(Event);
+}
