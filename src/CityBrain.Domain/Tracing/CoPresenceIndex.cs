@@ -94,6 +94,7 @@ public sealed partial class CoPresenceIndex
     }
 
     private readonly Lock _write = new();
+    private readonly Lock _merge = new();   // one merge at a time; taken before _write, never after
     private State _state;
 
     private CoPresenceIndex(IndexBase b) =>
@@ -147,7 +148,7 @@ public sealed partial class CoPresenceIndex
             Volatile.Write(ref _state, next);
             if (next.Count >= CompactAfter)
             {
-                CompactCore(0);
+                CompactInline();
             }
         }
     }
@@ -169,23 +170,24 @@ public sealed partial class CoPresenceIndex
             Volatile.Write(ref _state, s);
             if (s.Count >= CompactAfter)
             {
-                CompactCore(0);
+                CompactInline();
             }
         }
     }
 
-    /// <summary>Merges the appended check-ins into a new base now (the writer does this by itself at <see cref="CompactAfter"/>).</summary>
-    public void Compact()
-    {
-        lock (_write)
-        {
-            CompactCore(0);
-        }
-    }
+    /// <summary>
+    /// Merges the appended check-ins into a new base now (the writer does this by itself at <see cref="CompactAfter"/>).
+    /// The merge runs without holding up <see cref="Append(in Checkin)"/>: writers go on appending to the old tail,
+    /// and what they appended meanwhile moves to the new state's tail when it is published. A server sets
+    /// <see cref="CompactAfter"/> to <see cref="long.MaxValue"/> and calls this from a background thread, so the thread
+    /// that commits check-ins never waits seconds for a merge.
+    /// </summary>
+    public void Compact() => Merge(0);
 
     /// <summary>
     /// The retention purge: drops every check-in before <paramref name="at"/> (Unix seconds) and returns how many. A
-    /// check-out whose check-in is dropped then matches nothing, as in the database after its purge.
+    /// check-out whose check-in is dropped then matches nothing, as in the database after its purge. Like
+    /// <see cref="Compact"/>, it does not hold up appends while it merges.
     /// </summary>
     public long RemoveBefore(long at)
     {
@@ -193,40 +195,78 @@ public sealed partial class CoPresenceIndex
         {
             return 0;
         }
-        var cutoff = at > MaxTime ? uint.MaxValue : (uint)(at - MinTime);
-        lock (_write)
+        if (at > MaxTime)
         {
-            var s = _state;
-            var min = s.Base.MinTime;
-            for (var i = 0; i < s.Count; i++)
+            lock (_merge)
             {
-                min = Math.Min(min, s.Tail[i].Time);
+                lock (_write)
+                {
+                    var s = _state;
+                    Volatile.Write(ref _state, new State(IndexBase.Empty, new TailEntry[InitialTail], 0, [], []));
+                    return s.Base.Count + s.Count;
+                }
             }
-            if (min >= cutoff && at <= MaxTime)
+        }
+        var cutoff = (uint)(at - MinTime);
+        var now = Volatile.Read(ref _state);
+        var min = now.Base.MinTime;
+        for (var i = 0; i < now.Count; i++)
+        {
+            min = Math.Min(min, now.Tail[i].Time);
+        }
+        return min >= cutoff ? 0 : Merge(cutoff);
+    }
+
+    /// <summary>Merges base and tail (dropping times before <paramref name="cutoff"/>) outside the write lock; returns how many were dropped.</summary>
+    private long Merge(uint cutoff)
+    {
+        lock (_merge)
+        {
+            var s = Volatile.Read(ref _state);
+            if (s.Count == 0 && cutoff == 0)
             {
                 return 0;
             }
-            var before = s.Base.Count + s.Count;
-            if (at > MaxTime)
+            var b = s.Base.Merge(s.Tail.AsSpan(0, s.Count), cutoff);
+            var dropped = s.Base.Count + s.Count - b.Count;
+            lock (_write)
             {
-                Volatile.Write(ref _state, new State(IndexBase.Empty, new TailEntry[InitialTail], 0, [], []));
-                return before;
+                // Check-ins appended while the merge ran: re-append them to the new, empty tail, in their order.
+                var current = _state;
+                var next = new State(b, new TailEntry[InitialTail], 0, [], []);
+                for (var i = s.Count; i < current.Count; i++)
+                {
+                    var t = current.Tail[i];
+                    if (Packing.Time(t.Event) < cutoff)
+                    {
+                        dropped++;
+                        continue;
+                    }
+                    next = AppendCore(next, new Checkin(t.Resident, t.Venue, Packing.Decode(Packing.Time(t.Event)), Packing.IsOut(t.Event)));
+                }
+                Volatile.Write(ref _state, next);
             }
-            CompactCore(cutoff);
-            var after = _state.Base.Count;
-            return before - after;
+            return dropped;
         }
     }
 
-    private void CompactCore(uint cutoff)
+    /// <summary>The writer reached <see cref="CompactAfter"/>: merge now, unless a merge is already running.</summary>
+    private void CompactInline()
     {
-        var s = _state;
-        if (s.Count == 0 && cutoff == 0)
+        if (!_merge.TryEnter())
         {
             return;
         }
-        var b = s.Base.Merge(s.Tail.AsSpan(0, s.Count), cutoff);
-        Volatile.Write(ref _state, new State(b, new TailEntry[InitialTail], 0, [], []));
+        try
+        {
+            var s = _state;
+            var b = s.Base.Merge(s.Tail.AsSpan(0, s.Count), 0);
+            Volatile.Write(ref _state, new State(b, new TailEntry[InitialTail], 0, [], []));
+        }
+        finally
+        {
+            _merge.Exit();
+        }
     }
 
     private static State AppendCore(State s, in Checkin c)

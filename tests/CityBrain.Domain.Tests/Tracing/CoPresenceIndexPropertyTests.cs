@@ -14,7 +14,7 @@ public sealed class CoPresenceIndexPropertyTests
     // 2024-03-01T00:00:00+08:00: local midnight, where stays cross days.
     internal const long Midnight = 1_709_222_400;
 
-    public enum Variant { BulkShuffled, BulkTimeOrder, BulkThenAppendOneByOne, BulkThenAppendBatchesWithMerges, AppendOnly }
+    public enum Variant { BulkShuffled, BulkTimeOrder, BulkThenAppendOneByOne, BulkThenAppendBatchesWithMerges, AppendOnly, AppendWhileMerging }
 
     internal static List<Checkin> RandomCity(Random rng, int residents, int venues, int rows, double outShare, int window)
     {
@@ -120,6 +120,31 @@ public sealed class CoPresenceIndexPropertyTests
                 }
                 return index;
             }
+            case Variant.AppendWhileMerging:
+            {
+                // The server's way: one thread appends while another merges the tail into new bases.
+                var b = new CoPresenceIndex.Builder();
+                var third = shuffled.Count / 3;
+                shuffled.Take(third).ToList().ForEach(c => b.Add(c));
+                var index = b.Build();
+                index.CompactAfter = long.MaxValue;
+                var rest = shuffled.Skip(third).ToArray();
+                var done = 0;
+                var merger = Task.Run(() =>
+                {
+                    while (Volatile.Read(ref done) == 0)
+                    {
+                        index.Compact();
+                    }
+                });
+                foreach (var c in rest)
+                {
+                    index.Append(c);
+                }
+                Volatile.Write(ref done, 1);
+                merger.GetAwaiter().GetResult();
+                return index;
+            }
             default:
             {
                 var index = CoPresenceIndex.Empty;
@@ -155,6 +180,7 @@ public sealed class CoPresenceIndexPropertyTests
     [InlineData(Variant.BulkThenAppendOneByOne, 0.0, 300)]
     [InlineData(Variant.BulkThenAppendBatchesWithMerges, 0.5, 900)]
     [InlineData(Variant.AppendOnly, 0.5, 900)]
+    [InlineData(Variant.AppendWhileMerging, 0.5, 900)]
     [InlineData(Variant.AppendOnly, 0.9, 0)]
     public void Trace_RandomCities_EqualsBruteForce(Variant variant, double outShare, int window)
     {

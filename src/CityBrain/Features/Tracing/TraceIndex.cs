@@ -24,7 +24,11 @@ public sealed class IndexLoadingException(string message) : Exception(message);
 /// </summary>
 public sealed partial class TraceIndex : BackgroundService
 {
-    private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
+    private const int GenerationEvery = 10;          // polls between looks at the database's generation mark
+
+    /// <summary>Check-ins appended live before they are merged into a new base, off the writer's thread.</summary>
+    public const long MergeAfter = 1 << 20;
 
     private readonly CityBrainApp _app;
     private readonly ILogger<TraceIndex> _logger;
@@ -98,10 +102,16 @@ public sealed partial class TraceIndex : BackgroundService
                 await Task.Delay(wait, stoppingToken);
                 continue;
             }
-            // Wait for a rebuild request, or a new generation written by another process.
+            // Wait for a rebuild request, or a new generation written by another process; meanwhile merge what the
+            // writer appended into a new base here, so the thread that commits check-ins never waits for a merge.
+            var polls = 0;
             while (!await _rebuild.WaitAsync(PollEvery, stoppingToken))
             {
-                if (GenerationChanged())
+                if (_index is { PendingCount: >= MergeAfter } index)
+                {
+                    index.Compact();
+                }
+                if (++polls % GenerationEvery == 0 && GenerationChanged())
                 {
                     break;
                 }
@@ -151,6 +161,8 @@ public sealed partial class TraceIndex : BackgroundService
         });
         ct.ThrowIfCancellationRequested();
         var index = builder.Build();
+        index.CompactAfter = long.MaxValue;   // merged by the loop above, not on the writer's thread
+        long purge;
         lock (_gate)
         {
             var late = 0;
@@ -162,10 +174,7 @@ public sealed partial class TraceIndex : BackgroundService
                     late++;
                 }
             }
-            if (_purgedDuringBuild != long.MinValue)
-            {
-                index.RemoveBefore(_purgedDuringBuild);
-            }
+            purge = _purgedDuringBuild;
             _buffer = null;
             _lastRead = seen;
             _generation = generation;
@@ -174,6 +183,10 @@ public sealed partial class TraceIndex : BackgroundService
             _builtAt = _app.Now;
             Interlocked.Increment(ref _builds);
             LogBuilt(_logger, n, late, sw.Elapsed.TotalSeconds, index.MemoryBytes / (1 << 20));
+        }
+        if (purge != long.MinValue)
+        {
+            index.RemoveBefore(purge);   // a purge ran during the build: the rows read before it go now
         }
         _ready.TrySetResult();
     }
@@ -202,14 +215,17 @@ public sealed partial class TraceIndex : BackgroundService
 
     private void OnPurged(long before)
     {
+        CoPresenceIndex? index;
         lock (_gate)
         {
             if (_buffer is not null)
             {
                 _purgedDuringBuild = Math.Max(_purgedDuringBuild, before);
             }
-            _index?.RemoveBefore(before);
+            index = _index;
         }
+        // The merge that drops them does not hold up appends (the index's own lock order), so no lock of ours here.
+        index?.RemoveBefore(before);
     }
 
     public override void Dispose()
