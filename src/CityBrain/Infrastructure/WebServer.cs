@@ -4,6 +4,7 @@ using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
 using CityBrain.Features.HealthCodes;
 using CityBrain.Features.Resumption;
+using CityBrain.Features.RiskMap;
 using CityBrain.Features.Venues;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -57,6 +58,7 @@ public static class WebServer
         builder.AddHealthCodes();
         builder.AddResumption();
         builder.AddVenues();
+        builder.AddRiskMap();
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<CityBrainApp>(); // migrate and load keys at start-up, not on the first request
@@ -83,6 +85,7 @@ public static class WebServer
         app.MapHealthCodes();
         app.MapResumption();
         app.MapVenues();
+        app.MapRiskMap();
         app.MapAdmin();
         app.MapPublic();
         return app;
