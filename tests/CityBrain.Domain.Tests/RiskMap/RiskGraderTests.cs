@@ -8,20 +8,20 @@ public class RiskGraderTests
 {
     private static readonly RiskMapSettings S = new();
 
-    // score = 40 × min(1, total/50) + 20 × local share + 20 × min(1, clusters/2) + 20 × (a new case within 3 days)
+    // score = 30 × min(1, total/50) + 10 × local share + 30 × min(1, clusters/2) + 30 × (a new case within 3 days)
     [Theory]
     [InlineData(50, 1.0, 2, 0, 100.0)]
-    [InlineData(25, 1.0, 0, 0, 60.0)]
-    [InlineData(25, 0.5, 1, 2, 60.0)]
-    [InlineData(25, 0.5, 1, 3, 40.0)]   // the third day without a case: no longer recent
+    [InlineData(25, 1.0, 0, 0, 55.0)]
+    [InlineData(25, 0.5, 1, 2, 65.0)]
+    [InlineData(25, 0.5, 1, 3, 35.0)]   // the third day without a case: no longer recent
     [InlineData(500, 0.0, 9, 10, 60.0)] // capped parts
-    [InlineData(1, 1.0, 0, 13, 20.8)]
+    [InlineData(1, 1.0, 0, 13, 10.6)]
     public void Score_Indicators_WeightedSum(int total, double local, int clusters, int daysWithout, double expected) =>
         Assert.Equal(expected, RiskGrader.Score(S, total, local, clusters, daysWithout), 6);
 
     [Theory]
-    [InlineData(85.0, "red")]
-    [InlineData(84.99, "orange")]
+    [InlineData(90.0, "red")]
+    [InlineData(89.99, "orange")]
     [InlineData(65.0, "orange")]
     [InlineData(64.99, "yellow")]
     [InlineData(45.0, "yellow")]

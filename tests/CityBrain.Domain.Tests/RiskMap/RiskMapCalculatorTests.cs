@@ -21,7 +21,7 @@ public class RiskMapCalculatorTests
         var i = city[0].Indicators;
         Assert.Equal((55, 55, 2), (i.ConfirmedTotal, i.ConfirmedNew, i.ClusterEvents));
         Assert.Equal(45.0 / 55, i.LocalShare!.Value, 4);
-        Assert.Equal(Math.Round(40 + 20 * 45.0 / 55 + 20 + 20, 2), i.Score);
+        Assert.Equal(Math.Round(30 + 10 * 45.0 / 55 + 30 + 30, 2), i.Score);
         Assert.Equal("red", city[0].Level);
         Assert.Null(city[0].PreviousLevel);
         Assert.Equal(("red", "red"), (city[1].Level, city[1].PreviousLevel)); // day 2: a case yesterday, still recent
@@ -60,6 +60,13 @@ public class RiskMapCalculatorTests
         var silent = calc.Grade("330106", RiskRules.Zhejiang).Single();
         Assert.Equal(("green", 0), (silent.Level, silent.Indicators.ConfirmedTotal));
         Assert.Null(silent.Indicators.DaysWithoutNewCase);
+
+        // a city with rows of its own and one county listed beside it: its other counties are not known to be silent
+        var beside = new RiskMapCalculator([C("3301", 0, 3), C("330102", 0, 1)], S);
+        Assert.Equal(["330102"], beside.Areas(AreaLevel.County, Known));
+        // a province with totals of its own and a city breakdown: its silent cities had no case
+        var province = new RiskMapCalculator([C("33", 0, 3), C("3301", 0, 1)], S);
+        Assert.Equal(["3301", "3302", "3303"], province.Areas(AreaLevel.City, Known));
     }
 
     [Fact]
@@ -70,7 +77,7 @@ public class RiskMapCalculatorTests
         var days = new RiskMapCalculator(rows, S).Grade("330102", RiskRules.Zhejiang).ToList();
         Assert.Equal(21, days.Count);
         Assert.Equal(["red", "red", "red", "orange"], days.Take(4).Select(d => d.Level));
-        Assert.Equal((3, 80.0), (days[3].Indicators.DaysWithoutNewCase, days[3].Indicators.Score));
+        Assert.Equal((3, 70.0), (days[3].Indicators.DaysWithoutNewCase, days[3].Indicators.Score));
         Assert.Equal(("orange", 13), (days[13].Level, days[13].Indicators.DaysWithoutNewCase));
         Assert.Equal(("green", "orange"), (days[14].Level, days[14].PreviousLevel));
         Assert.Equal(0, days[15].Indicators.ClusterEvents);   // the clusters left the 14-day window

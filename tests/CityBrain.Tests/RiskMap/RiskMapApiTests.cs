@@ -59,7 +59,7 @@ public abstract class RiskMapApiTests<TServer>(TServer server) where TServer : S
         Assert.Equal((60, 30, 2, 0), (i.GetProperty("confirmed_total").GetInt32(), i.GetProperty("confirmed_new").GetInt32(), i.GetProperty("cluster_events").GetInt32(),
             i.GetProperty("days_without_new_case").GetInt32()));
         Assert.Equal(100, i.GetProperty("score").GetDouble());
-        Assert.Equal("blue", areas["330105"].GetProperty("level").GetString());    // 8 cases, a quarter local, recent: 6.4 + 5 + 0 + 20 = 31.4
+        Assert.Equal("blue", areas["330105"].GetProperty("level").GetString());    // 8 cases, a quarter local, recent: 4.8 + 2.5 + 0 + 30 = 37.3
         Assert.Equal("green", areas["330106"].GetProperty("level").GetString());   // no case: a county of a city that reports by county
         Assert.Equal("green", areas["330106"].GetProperty("previous_level").GetString());
 
