@@ -4,6 +4,7 @@ using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
 using CityBrain.Features.HealthCodes;
 using CityBrain.Features.Resumption;
+using CityBrain.Features.RiskMap;
 using CityBrain.Features.Tracing;
 using CityBrain.Features.Venues;
 using Microsoft.AspNetCore.Diagnostics;
@@ -59,6 +60,7 @@ public static class WebServer
         builder.AddResumption();
         builder.AddVenues();
         builder.AddTracing();
+        builder.AddRiskMap();
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<CityBrainApp>(); // migrate and load keys at start-up, not on the first request
@@ -86,6 +88,7 @@ public static class WebServer
         app.MapResumption();
         app.MapVenues();
         app.MapTracing();
+        app.MapRiskMap();
         app.MapAdmin();
         app.MapPublic();
         return app;
