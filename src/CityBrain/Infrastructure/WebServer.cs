@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
+using CityBrain.Features.Dashboard;
 using CityBrain.Features.HealthCodes;
 using CityBrain.Features.Resumption;
 using CityBrain.Features.Venues;
@@ -57,6 +58,7 @@ public static class WebServer
         builder.AddHealthCodes();
         builder.AddResumption();
         builder.AddVenues();
+        builder.AddDashboard();
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<CityBrainApp>(); // migrate and load keys at start-up, not on the first request
@@ -83,6 +85,7 @@ public static class WebServer
         app.MapHealthCodes();
         app.MapResumption();
         app.MapVenues();
+        app.MapDashboard();
         app.MapAdmin();
         app.MapPublic();
         return app;
