@@ -51,6 +51,7 @@ public static partial class Cli
         var import = ImportCommand();
         root.Subcommands.Add(import);
         AddResumptionImports(import);
+        AddRiskMapCommands(root, import);
         root.Subcommands.Add(CodeCommand());
         root.Subcommands.Add(RecomputeCommand());
         root.Subcommands.Add(RulesCommand());

@@ -5,6 +5,7 @@ using CityBrain.Features.Auth;
 using CityBrain.Features.Dashboard;
 using CityBrain.Features.HealthCodes;
 using CityBrain.Features.Resumption;
+using CityBrain.Features.RiskMap;
 using CityBrain.Features.Venues;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -58,6 +59,7 @@ public static class WebServer
         builder.AddHealthCodes();
         builder.AddResumption();
         builder.AddVenues();
+        builder.AddRiskMap();
         builder.AddDashboard();
 
         var app = builder.Build();
@@ -85,6 +87,7 @@ public static class WebServer
         app.MapHealthCodes();
         app.MapResumption();
         app.MapVenues();
+        app.MapRiskMap();
         app.MapDashboard();
         app.MapAdmin();
         app.MapPublic();
