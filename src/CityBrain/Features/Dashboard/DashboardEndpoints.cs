@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using CityBrain.Domain.Identity;
+using CityBrain.Features.RiskMap;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,13 @@ public static partial class DashboardEndpoints
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireRole(Roles.HealthOfficial, Roles.Administrator));
-        builder.Services.AddSingleton<DashboardSignals>();
+        // A grading run that changed the risk map is pushed to every screen at once.
+        builder.Services.AddSingleton(sp =>
+        {
+            var signals = new DashboardSignals();
+            sp.GetRequiredService<RiskMapService>().RiskMapChanged += change => signals.RiskMapChanged(change.Version);
+            return signals;
+        });
         builder.Services.AddSingleton<DashboardStreams>();
         builder.Services.AddSingleton<DashboardSnapshots>();
         return builder;
@@ -28,6 +35,7 @@ public static partial class DashboardEndpoints
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        _ = app.Services.GetRequiredService<DashboardSignals>(); // listening before the first grading run
         var g = app.MapGroup("/api/v1/dashboard").WithTags("Dashboard").RequireAuthorization(Policy);
         g.MapGet("/summary", Summary)
             .WithSummary("Codes by colour, check-ins by hour, the busiest venues and areas now, the work-resumption index (aggregates only)");
