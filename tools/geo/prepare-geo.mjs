@@ -39,7 +39,7 @@ for (const file of ['provinces.csv', 'cities.csv', 'areas.csv']) {
 
 // City names in pinyin, from the source package's registry ("杭州": "hang2_zhou1" → "Hangzhou").
 const registry = JSON.parse(fs.readFileSync(path.join(src, 'registry.json'), 'utf8')).PINYIN_MAP;
-const EN_OVERRIDES = { '恩施土家族苗族自治州': 'Enshi', '神农架林区': 'Shennongjia' };
+const EN_OVERRIDES = { '恩施土家族苗族自治州': 'Enshi', '神农架林区': 'Shennongjia', '省直辖县级行政区划': 'Province-administered' };
 const pinyin = (zh) => {
   if (EN_OVERRIDES[zh]) return EN_OVERRIDES[zh];
   const short = zh.replace(/(市|地区|土家族苗族自治州|林区)$/, '');
@@ -120,8 +120,8 @@ function zhejiang2023() {
   return features;
 }
 
-/** A county's city: the first four digits, except the province-administered county-level cities (4290xx). */
-const cityOf = (code) => (code.startsWith('4290') ? code : code.slice(0, 4) + '00');
+/** A county's city: the first four digits (Hubei's province-administered county-level cities, 4290xx, are one area, as the risk map grades them). */
+const cityOf = (code) => code.slice(0, 4) + '00';
 
 const round = (v, digits) => { const k = 10 ** digits; return Math.round(v * k) / k; };
 

@@ -67,6 +67,9 @@
     cluster_outbreaks: ['聚集性疫情', 'Cluster outbreaks'], days_without_new: ['连续无新增天数', 'Days without a new case'],
     days_without_new_case: ['连续无新增天数', 'Days without a new case'], consecutive_days_no_new: ['连续无新增天数', 'Days without a new case'],
     population: ['人口', 'Population'], confirmed_14d: ['14天确诊', 'Confirmed in 14 days'],
+    cluster_events: ['聚集性疫情', 'Cluster outbreaks'], score: ['风险分', 'Score'],
+    local_share_assumed: ['本地占比为假定', 'Local share assumed'], clusters_estimated: ['聚集为估计', 'Clusters estimated'],
+    days_since_last_case: ['距上次新增天数', 'Days since the last case'],
   };
   const VENUE_TYPES = {
     residential_compound: ['小区', 'Compound'], market: ['市场', 'Market'], mall: ['商场', 'Mall'], factory: ['工厂', 'Factory'],
@@ -125,12 +128,14 @@
   };
   const levelName = level => pick(LEVEL_NAMES[level]) ?? level ?? t('map.noData');
 
-  async function getJson(url) {
+  /** GET with a cache of the answers (promises, so a request under way is shared); a failure is not kept. */
+  function getJson(url) {
     if (state.cache.has(url)) return state.cache.get(url);
-    const data = await CB.api('GET', url);
-    state.cache.set(url, data);
+    const p = CB.api('GET', url);
+    state.cache.set(url, p);
+    p.catch(() => { if (state.cache.get(url) === p) state.cache.delete(url); });
     if (state.cache.size > 400) state.cache.delete(state.cache.keys().next().value);
-    return data;
+    return p;
   }
 
   function applyLanguage() {
@@ -162,7 +167,7 @@
   }
 
   const datesUrl = () => `/api/v1/riskmap/dates?rules=${state.rules}&level=${state.region.level}`;
-  const dayUrl = date => `/api/v1/riskmap?date=${date}&level=${state.region.level}&rules=${state.rules}${state.region.region ? `&region=${state.region.region}` : ''}`;
+  const dayUrl = date => `/api/v1/riskmap?${date ? `date=${date}&` : ''}level=${state.region.level}&rules=${state.rules}${state.region.region ? `&region=${state.region.region}` : ''}`;
 
   async function loadDates() {
     state.cache.delete(datesUrl());
@@ -212,6 +217,8 @@
       });
     }
     const county = state.region.level === 'county';
+    document.body.dataset.mapDate = day?.date ?? '';
+    document.body.dataset.mapRegion = state.region.key;
     charts.map.setOption({
       series: [{
         id: 'risk', type: 'map', map: state.region.key, roam: true, selectedMode: false, layoutCenter: ['50%', '50%'], layoutSize: '95%',
@@ -224,8 +231,7 @@
       }],
     });
     drawLegend(missing);
-    document.body.dataset.mapDate = day?.date ?? '';
-    document.body.dataset.mapRegion = state.region.key;
+    requestAnimationFrame(markReady); // in case ECharts painted within setOption
     if (state.detail) showDetailDay();
   }
 
@@ -247,24 +253,39 @@
     note.textContent = text || '';
   }
 
-  /** Region or rules changed (or first load): boundaries, dates, the last day (or the one asked for). */
+  /**
+   * Region or rules changed (or first load): the boundaries and the day asked for (default: the latest graded day) are
+   * fetched together and drawn at once; the list of days for the slider follows.
+   */
   async function showRegion(wantDate) {
     stopReplay();
+    const token = ++dayToken;
+    const dayP = getJson(dayUrl(wantDate));
+    const datesP = loadDates();
+    datesP.catch(() => {});
+    await loadGeo(state.region);
+    let day = null;
     try {
-      await Promise.all([loadGeo(state.region), loadDates().catch(e => { state.dates = []; throw e; })]);
+      day = await dayP;
+      if (day?.date && !wantDate) state.cache.set(dayUrl(day.date), Promise.resolve(day));
+    } catch (e) {
+      mapNote(`${t('map.unavailable')}: ${e.message}`);
+    }
+    if (token !== dayToken) return;
+    $('date').textContent = day?.date ?? '—';
+    drawMap(day);
+    performance.mark('cb-day');
+    try {
+      await datesP;
       mapNote(state.dates.length ? '' : t('map.noDates'));
     } catch (e) {
-      if (!state.geo.has(state.region.key)) throw e;
+      state.dates = [];
       mapNote(`${t('map.unavailable')}: ${e.message}`);
     }
-    const i = wantDate ? state.dates.indexOf(wantDate) : -1;
+    if (token !== dayToken) return;
+    const i = state.dates.indexOf(day?.date ?? wantDate);
     showDateIndex(i >= 0 ? i : state.dates.length - 1);
-    try {
-      await loadDay();
-    } catch (e) {
-      mapNote(`${t('map.unavailable')}: ${e.message}`);
-      drawMap(null);
-    }
+    if (!day && state.dates.length) await loadDay().catch(e => mapNote(e.message));
     saveHash();
   }
 
@@ -332,6 +353,7 @@
     const rows = [];
     if (area?.previous_level) rows.push([lang === 'en' ? 'Previous level' : '上一等级', levelName(area.previous_level)]);
     for (const [k, v] of Object.entries(area?.indicators ?? {})) {
+      if (typeof v === 'boolean') { rows.push([pick(INDICATOR_NAMES[k]) ?? k.replaceAll('_', ' '), v ? (lang === 'en' ? 'yes' : '是') : (lang === 'en' ? 'no' : '否')]); continue; }
       rows.push([pick(INDICATOR_NAMES[k]) ?? k.replaceAll('_', ' '), typeof v === 'number' && !Number.isInteger(v) ? (v <= 1 && v >= 0 && /share|rate/.test(k) ? pct(v) : v.toFixed(2)) : (typeof v === 'object' ? JSON.stringify(v) : String(v))]);
     }
     $('detail-indicators').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
@@ -612,7 +634,9 @@
     $('slider').addEventListener('input', () => { stopReplay(); onSlide(); });
     $('play').addEventListener('click', toggleReplay);
     $('detail-close').addEventListener('click', closeDetail);
-    window.addEventListener('resize', () => Object.values(charts).forEach(c => c.resize()));
+    // Charts follow their boxes (window size, language, the detail panel opening).
+    const resize = new ResizeObserver(entries => entries.forEach(e => echarts.getInstanceByDom(e.target)?.resize()));
+    ['map', 'hours-chart', 'history-chart'].forEach(id => resize.observe($(id)));
     document.addEventListener('keydown', e => { if (e.key === 'Escape') closeDetail(); });
     setInterval(() => { $('clock').textContent = new Date().toLocaleString('zh-CN', { hour12: false }); }, 1000);
 
@@ -632,6 +656,7 @@
     wire();
     applyLanguage();
     const user = await CB.me().catch(() => null);
+    performance.mark('cb-me');
     if (allowed(user)) await start(user);
     else {
       if (user) await CB.logout();
