@@ -7,6 +7,7 @@ using CityBrain.Bench;
 //   dotnet run -c Release --project bench/CityBrain.Bench -- scan [--db sqlite:{dir}/scan.db|postgres:...] [--seconds 60] [--connections 128] [--threads 1]   (needs wrk)
 //   dotnet run -c Release --project bench/CityBrain.Bench -- import-checkins [--db ...] [--rows 5000000]
 //   dotnet run -c Release --project bench/CityBrain.Bench -- resumption [--db sqlite:/tmp/r.db|postgres:...] [--enterprises 50000] [--days 120] [--enterprise-order]
+//   dotnet run -c Release --project bench/CityBrain.Bench -- riskmap [--db sqlite:{dir}/riskmap.db|postgres:...] [--rounds 5]
 var command = args.Length > 0 ? args[0] : "help";
 string Arg(string name, string fallback)
 {
@@ -36,7 +37,10 @@ switch (command)
         await ResumptionBench.RunAsync(Arg("--db", "sqlite:/tmp/citybrain-resumption-bench.db"), int.Parse(Arg("--enterprises", "50000"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Arg("--days", "120"), System.Globalization.CultureInfo.InvariantCulture), args.Contains("--enterprise-order"));
         return 0;
+    case "riskmap":
+        await RiskMapBench.RunAsync(Arg("--db", "sqlite:{dir}/riskmap.db"), int.Parse(Arg("--rounds", "5"), System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
     default:
-        Console.WriteLine("usage: CityBrain.Bench rules|tokens|recompute|scan|import-checkins|resumption [options]");
+        Console.WriteLine("usage: CityBrain.Bench rules|tokens|recompute|scan|import-checkins|resumption|riskmap [options]");
         return 2;
 }

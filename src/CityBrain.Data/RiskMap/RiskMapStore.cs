@@ -124,25 +124,61 @@ public static class RiskMapStore
             copy.Complete();
             return n;
         }
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "INSERT INTO risk_grades (rules, level, day, division_code, grade, previous_grade, indicators) VALUES (@rules, @level, @day, @code, @grade, @previous, @indicators)";
-        var (pr, pl, pd, pc, pg2, pp, pi) = (cmd.AddParameter("@rules", ""), cmd.AddParameter("@level", ""), cmd.AddParameter("@day", 0), cmd.AddParameter("@code", ""),
-            cmd.AddParameter("@grade", ""), cmd.AddParameter("@previous", null), cmd.AddParameter("@indicators", ""));
-        cmd.Prepare();
+        // SQLite: 50 rows a statement (one INSERT ... VALUES (..), (..)), prepared once: a third of the time of one a statement.
+        const int Many = 50;
+        using var many = InsertGrades(c, tx, Many);
+        using var one = InsertGrades(c, tx, 1);
+        var pending = new List<StoredGrade>(Many);
         foreach (var g in grades)
         {
-            pr.Value = g.Rules;
-            pl.Value = g.Level;
-            pd.Value = g.Day;
-            pc.Value = g.Division;
-            pg2.Value = g.Grade;
-            pp.Value = (object?)g.Previous ?? DBNull.Value;
-            pi.Value = g.Indicators;
-            cmd.ExecuteNonQuery();
+            pending.Add(g);
             n++;
+            if (pending.Count == Many)
+            {
+                BindGrades(many, pending);
+                many.ExecuteNonQuery();
+                pending.Clear();
+            }
+        }
+        foreach (var g in pending)
+        {
+            BindGrades(one, [g]);
+            one.ExecuteNonQuery();
         }
         return n;
+    }
+
+    private static DbCommand InsertGrades(DbConnection c, DbTransaction tx, int rows)
+    {
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO risk_grades (rules, level, day, division_code, grade, previous_grade, indicators) VALUES " +
+                          string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@r{i}, @l{i}, @d{i}, @c{i}, @g{i}, @p{i}, @i{i})"));
+        for (var i = 0; i < rows; i++)
+        {
+            foreach (var name in new[] { "r", "l", "d", "c", "g", "p", "i" })
+            {
+                cmd.AddParameter(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"@{name}{i}"), null);
+            }
+        }
+        cmd.Prepare();
+        return cmd;
+    }
+
+    private static void BindGrades(DbCommand cmd, IReadOnlyList<StoredGrade> grades)
+    {
+        for (var i = 0; i < grades.Count; i++)
+        {
+            var g = grades[i];
+            var p = cmd.Parameters;
+            p[7 * i].Value = g.Rules;
+            p[7 * i + 1].Value = g.Level;
+            p[7 * i + 2].Value = g.Day;
+            p[7 * i + 3].Value = g.Division;
+            p[7 * i + 4].Value = g.Grade;
+            p[7 * i + 5].Value = (object?)g.Previous ?? DBNull.Value;
+            p[7 * i + 6].Value = g.Indicators;
+        }
     }
 
     /// <summary>The days with a grading, in order.</summary>

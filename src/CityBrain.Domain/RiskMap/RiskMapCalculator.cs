@@ -17,8 +17,8 @@ public sealed record AreaGrade(string Division, int Day, string Level, string? P
 /// <item>A division's figures are its own rows when it has any (they may include cases not attributed to any division
 /// inside it, as the 2020 province totals do); otherwise the sum of the divisions inside it, by the same rule.</item>
 /// <item>The areas of a level are those with data inside them, plus every known division of that level whose parent
-/// (the city of a county, the province of a city) reports at that level or finer: a division missing from such a
-/// report had no case.</item>
+/// reports at that level or finer: a province with any city (or county) rows, a city without rows of its own but with
+/// county rows. A division missing from such a report had no case.</item>
 /// <item>Indicators on a day use the days up to it: cumulative cases, local share of them, cluster outbreaks in the
 /// window, days since the last new case.</item>
 /// </list>
@@ -133,9 +133,12 @@ public sealed class RiskMapCalculator
             if (code.Length >= n)
             {
                 areas.Add(code[..n]);
-                if (level != AreaLevel.Province)
+                // A city with rows of its own reports as a city: a county listed beside it (托克托县 beside 呼和浩特) says
+                // nothing of its other counties. A province's totals sit beside its city breakdown (the 2020 layout).
+                var parent = code[..parentLength];
+                if (level != AreaLevel.Province && (parentLength == 2 || !_own.ContainsKey(parent)))
                 {
-                    reportingParents.Add(code[..parentLength]);
+                    reportingParents.Add(parent);
                 }
             }
         }

@@ -111,16 +111,16 @@ public static class RiskMapNames
 public sealed record RiskMapSettings
 {
     /// <summary>Weight of cumulative confirmed cases (full at <see cref="CumulativeCap"/> cases).</summary>
-    public double CumulativeWeight { get; init; } = 40;
+    public double CumulativeWeight { get; init; } = 30;
 
     /// <summary>Weight of the share of local (not imported) cases among the cumulative cases.</summary>
-    public double LocalShareWeight { get; init; } = 20;
+    public double LocalShareWeight { get; init; } = 10;
 
     /// <summary>Weight of cluster outbreaks within <see cref="ClusterWindowDays"/> (full at <see cref="ClusterCap"/>).</summary>
-    public double ClusterWeight { get; init; } = 20;
+    public double ClusterWeight { get; init; } = 30;
 
     /// <summary>Weight of a new case within the last <see cref="RecentDays"/> days (Zhejiang's "连续3天无新增确诊" indicator).</summary>
-    public double RecentCaseWeight { get; init; } = 20;
+    public double RecentCaseWeight { get; init; } = 30;
 
     /// <summary>Cumulative cases at which the cumulative part of the score is full (it grows linearly up to there).</summary>
     public int CumulativeCap { get; init; } = 50;
@@ -135,7 +135,7 @@ public sealed record RiskMapSettings
     public int ClusterWindowDays { get; init; } = 14;
 
     /// <summary>Lowest score of red (high), orange (higher), yellow (medium); below yellow a division with cases is blue.</summary>
-    public double RedFrom { get; init; } = 85;
+    public double RedFrom { get; init; } = 90;
 
     public double OrangeFrom { get; init; } = 65;
 

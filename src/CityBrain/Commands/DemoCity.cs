@@ -34,6 +34,7 @@ public static class DemoCity
     public static async Task SeedAsync(HealthCodeService service, int residents, TextWriter output, CancellationToken ct)
     {
         var app = service.App;
+        await Features.RiskMap.RiskMapDemo.LoadAsync(service, output, ct); // the real 2020 data for the risk map, once
         await using (var c = await app.Db.OpenAsync(ct))
         {
             if (ResidentStore.Count(c) > 0)

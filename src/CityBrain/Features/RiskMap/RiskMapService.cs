@@ -259,7 +259,7 @@ public sealed partial class RiskMapService
         }
         var (riskChanged, kept, codes) = await LinkHealthCodesAsync(c, calc, ct);
         var summary = new GradeSummary(DateOnly.FromDayNumber(first), DateOnly.FromDayNumber(calc.LastDay), written, changedLast, riskChanged, kept, codes, sw.Elapsed.TotalSeconds);
-        LogGraded(_logger, summary.From!.Value, summary.To!.Value, written, riskChanged, codes, sw.Elapsed.TotalSeconds);
+        LogGraded(_logger, $"{summary.From:yyyy-MM-dd}", $"{summary.To:yyyy-MM-dd}", written, riskChanged, codes, sw.Elapsed.TotalSeconds);
         var version = Interlocked.Increment(ref _version);
         RiskMapChanged?.Invoke(new RiskMapChange(version, summary.From, summary.To, changedLast, riskChanged));
         return summary;
@@ -413,5 +413,5 @@ public sealed partial class RiskMapService
     private static partial void LogImported(ILogger logger, int files, int rows, int accepted, int rejected, double seconds);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Risk map graded {From}..{To}: {Rows} grades, {RiskAreas} risk areas changed, {Codes} codes changed, in {Seconds:F2} s")]
-    private static partial void LogGraded(ILogger logger, DateOnly from, DateOnly to, int rows, int riskAreas, int codes, double seconds);
+    private static partial void LogGraded(ILogger logger, string from, string to, int rows, int riskAreas, int codes, double seconds);
 }
