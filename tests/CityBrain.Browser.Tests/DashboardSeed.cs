@@ -7,8 +7,8 @@ using CityBrain.Infrastructure;
 namespace CityBrain.Browser.Tests;
 
 /// <summary>
-/// The risk map of the browser tests: the real 2020 city-level counts (data/covid-2020), and county rows for Zhejiang's
-/// 90 counties made from them: each city's daily new cases shared among its counties by fixed weights, so the county
+/// The risk map of the browser tests: the demo city brings the real 2020 city-level counts (data/covid-2020); this adds
+/// county rows for Zhejiang's 90 counties made from them: each city's daily new cases shared among its counties by fixed weights, so the county
 /// map replays the province's real epidemic shape.
 /// </summary>
 public static class DashboardSeed
@@ -16,7 +16,6 @@ public static class DashboardSeed
     public static async Task ImportAsync(RiskMapService riskMap, CancellationToken ct = default)
     {
         var covid = Path.Combine(CityBrainApp.DataDirectory, "covid-2020");
-        await riskMap.ImportPathAsync(covid, Actor.Cli, ct);
         await riskMap.ImportAsync([("zhejiang-counties.csv", () => new StringReader(ZhejiangCounties(covid)))], Actor.Cli, ct);
     }
 

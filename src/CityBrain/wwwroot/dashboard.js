@@ -257,7 +257,7 @@
    * Region or rules changed (or first load): the boundaries and the day asked for (default: the latest graded day) are
    * fetched together and drawn at once; the list of days for the slider follows.
    */
-  async function showRegion(wantDate) {
+  async function showRegion(wantDate, fallback) {
     stopReplay();
     const token = ++dayToken;
     const dayP = getJson(dayUrl(wantDate));
@@ -272,6 +272,12 @@
       mapNote(`${t('map.unavailable')}: ${e.message}`);
     }
     if (token !== dayToken) return;
+    if (fallback && !day?.areas?.length && state.region.key === 'zj-county') {
+      // No county grading (the demo replays city-level data): Zhejiang's cities instead.
+      state.region = REGIONS.find(r => r.key === 'zj-city');
+      $('region').value = state.region.key;
+      return showRegion(wantDate, false);
+    }
     $('date').textContent = day?.date ?? '—';
     drawMap(day);
     performance.mark('cb-day');
@@ -597,7 +603,7 @@
     applyLanguage();
     // navigation → the first frame drawn with the day's colours: the page-load figure of the browser test
     charts.map.on('rendered', markReady);
-    await showRegion(hash.get('date'));
+    await showRegion(hash.get('date'), !hash.get('map'));
   }
 
   let ready = false;
