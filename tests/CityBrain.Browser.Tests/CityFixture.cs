@@ -40,9 +40,11 @@ public sealed class CityFixture : IAsyncLifetime
             ["CityBrain:Db"] = "sqlite:" + Path.Combine(TempDir, "cb.db"),
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["CityBrain:Dashboard:SnapshotSeconds"] = "1",
         };
         _app = WebServer.Build([], settings);
         await DemoCity.SeedAsync(_app.Services.GetRequiredService<HealthCodeService>(), 300, TextWriter.Null, CancellationToken.None);
+        await DashboardSeed.ImportAsync(_app.Services.GetRequiredService<CityBrain.Features.RiskMap.RiskMapService>());
         await _app.StartAsync();
         BaseUrl = _app.Urls.First().TrimEnd('/');
         var residents = DemoCity.Logins.Where(l => l.Role == Roles.Resident).ToList();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using CityBrain.Features.Admin;
 using CityBrain.Features.Auth;
+using CityBrain.Features.Dashboard;
 using CityBrain.Features.HealthCodes;
 using CityBrain.Features.Resumption;
 using CityBrain.Features.RiskMap;
@@ -61,6 +62,7 @@ public static class WebServer
         builder.AddVenues();
         builder.AddTracing();
         builder.AddRiskMap();
+        builder.AddDashboard();
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<CityBrainApp>(); // migrate and load keys at start-up, not on the first request
@@ -89,6 +91,7 @@ public static class WebServer
         app.MapVenues();
         app.MapTracing();
         app.MapRiskMap();
+        app.MapDashboard();
         app.MapAdmin();
         app.MapPublic();
         return app;

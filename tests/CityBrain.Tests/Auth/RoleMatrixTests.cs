@@ -27,6 +27,8 @@ public sealed class RoleMatrixTests(SqliteServer server) : IClassFixture<SqliteS
         _ when route.StartsWith("/api/v1/health/", StringComparison.Ordinal) => "health_official",
         _ when route.StartsWith("/api/v1/admin/", StringComparison.Ordinal) => "administrator",
         _ when route.StartsWith("/api/v1/resumption/", StringComparison.Ordinal) => "administrator",
+        // the command centre's dashboard: health officials and the data bureau
+        _ when route.StartsWith("/api/v1/dashboard/", StringComparison.Ordinal) => "health_official|administrator",
         "/api/v1/auth/logout" or "/api/v1/auth/me" => "any",
         "/api/v1/auth/login" or "/api/v1/residents/register" or "/api/v1/public/summary" => "public",
         _ => null,
@@ -76,7 +78,8 @@ public sealed class RoleMatrixTests(SqliteServer server) : IClassFixture<SqliteS
                 {
                     request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                 }
-                using var response = await clients[role].SendAsync(request);
+                // Headers only: the dashboard's event stream never ends by itself (disposing the response closes it).
+                using var response = await clients[role].SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                 var status = response.StatusCode;
                 checkedCells++;
                 var allowed = owner == "any" ? role != "anonymous" : owner.Split('|').Contains(role);
