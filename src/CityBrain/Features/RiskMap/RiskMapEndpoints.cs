@@ -36,24 +36,11 @@ public static class RiskMapEndpoints
             .WithSummary("The five-colour map of a day (default: the latest graded day): each area's level, the day before's and the indicators");
         g.MapGet("/dates", Dates).RequireAuthorization(ReadPolicy).WithSummary("The days with a grading");
         g.MapGet("/areas/{code}/history", History).RequireAuthorization(ReadPolicy).WithSummary("An area's level and indicators day by day");
-        g.MapPost("/casecounts", Import).RequireAuthorization(Roles.HealthOfficial).AddOpenApiOperationTransformer(CsvBody)
+        g.MapPost("/casecounts", Import).RequireAuthorization(Roles.HealthOfficial).AcceptsCsv()
             .WithSummary("Import case counts (CSV: date,division_code,confirmed_new,confirmed_local_new,cluster_events, or the 2020 cumulative layout), then grade the days they touch");
         return app;
     }
 
-    private static Task CsvBody(Microsoft.OpenApi.OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken ct)
-    {
-        operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
-        {
-            Required = true,
-            Description = "a CSV file with a header row (UTF-8)",
-            Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
-            {
-                ["text/csv"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String } },
-            },
-        };
-        return Task.CompletedTask;
-    }
 
     private static async Task<Ok<RiskMapView>> Map(string? date, string? level, string? rules, string? region, RiskMapService s, CancellationToken ct)
     {

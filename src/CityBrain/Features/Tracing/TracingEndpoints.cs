@@ -77,10 +77,9 @@ public static class TracingEndpoints
         }).WithSummary("Rebuild the tracing index from the database (after check-ins were imported by another process)");
         a.MapPost("/imports/police-areas", async (HttpRequest r, ClaimsPrincipal u, TracingService s, CancellationToken ct) =>
         {
-            using var body = new StreamReader(r.Body, System.Text.Encoding.UTF8);
-            using var reader = new StringReader(await body.ReadToEndAsync(ct));
+            using var reader = await CsvBody.ReadAsync(r, ct);
             return TypedResults.Ok(await s.ImportPoliceAreasAsync(reader, u.Actor(), ct));
-        }).WithSummary("Import police_areas.csv (division_code,station)");
+        }).AcceptsCsv().WithSummary("Import police_areas.csv (division_code,station)");
         return app;
     }
 

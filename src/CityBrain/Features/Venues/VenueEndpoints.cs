@@ -77,9 +77,9 @@ public static class VenueEndpoints
         a.MapGet("/venues", (VenueRegistry r) => TypedResults.Ok(r.All.Select(VenueAdmin.View).ToList())).WithSummary("Venues");
         a.MapPost("/venues", AddVenue).WithSummary("Register or update a venue");
         a.MapPost("/imports/venues", (HttpRequest r, ClaimsPrincipal u, VenueAdmin s, CancellationToken ct) => ImportCsv(r, ct, reader => s.ImportVenuesAsync(reader, u.Actor(), ct)))
-            .WithSummary("Import venues.csv");
+            .AcceptsCsv().WithSummary("Import venues.csv");
         a.MapPost("/imports/checkins", (HttpRequest r, ClaimsPrincipal u, VenueAdmin s, CancellationToken ct) => ImportCsv(r, ct, reader => s.ImportCheckinsAsync(reader, u.Actor(), ct)))
-            .WithSummary("Import checkins.csv (the CLI streams larger files)");
+            .AcceptsCsv().WithSummary("Import checkins.csv (the CLI streams larger files)");
         a.MapGet("/venues/{id}/poster.svg", PosterSvg).WithSummary("The venue's QR poster (场所码), SVG");
         a.MapGet("/venues/{id}/poster.png", PosterPng).WithSummary("The venue's QR poster (场所码), PNG");
         a.MapPost("/checkins/purge", async (ClaimsPrincipal u, VenueAdmin s, CityBrainApp cb, CancellationToken ct) =>
@@ -107,8 +107,7 @@ public static class VenueEndpoints
 
     private static async Task<Ok<ImportReport>> ImportCsv(HttpRequest request, CancellationToken ct, Func<TextReader, Task<ImportReport>> import)
     {
-        using var body = new StreamReader(request.Body, System.Text.Encoding.UTF8);
-        using var reader = new StringReader(await body.ReadToEndAsync(ct));
+        using var reader = await CsvBody.ReadAsync(request, ct);
         return TypedResults.Ok(await import(reader));
     }
 
