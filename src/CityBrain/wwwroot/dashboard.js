@@ -162,6 +162,7 @@
     const res = await fetch(region.geo, { credentials: 'same-origin' });
     if (!res.ok) throw new Error(`${region.geo}: HTTP ${res.status}`);
     const json = await res.json();
+    performance.mark('cb-geo');
     echarts.registerMap(region.key, json);
     state.geo.set(region.key, { names: new Map(json.features.map(f => [norm(f.properties.name), { code: f.properties.name, zh: f.properties.zh, en: f.properties.en }])) });
   }
@@ -201,6 +202,21 @@
     if (next && !state.cache.has(dayUrl(next))) getJson(dayUrl(next)).catch(() => {});
   }
 
+  /** The series options of the map (without the day's data). */
+  function mapSeries() {
+    const county = state.region.level === 'county';
+    return {
+      id: 'risk', type: 'map', map: state.region.key, roam: true, selectedMode: false, layoutCenter: ['50%', '50%'], layoutSize: '95%',
+      aspectScale: 0.86, nameProperty: 'name',
+      itemStyle: { areaColor: NO_DATA, borderColor: '#0a1422', borderWidth: county ? 0.6 : 0.9 },
+      emphasis: { itemStyle: { borderColor: '#ffffff', borderWidth: 1.6 }, label: { show: true, color: '#fff', fontWeight: 'bold' } },
+      // Names follow the colours by a frame (placing 90 labels is most of the first frame's cost).
+      label: { show: ready, color: 'rgba(10,20,34,.9)', fontSize: county ? 9 : 12, formatter: p => nameOf(p.name, state.areas.get(norm(p.name))) },
+      labelLayout: { hideOverlap: true },
+      animationDurationUpdate: 250,
+    };
+  }
+
   function drawMap(day) {
     state.day = day;
     state.areas = new Map((day?.areas ?? []).map(a => [norm(a.division_code), a]));
@@ -216,20 +232,11 @@
         itemStyle: { areaColor: colour }, emphasis: { itemStyle: { areaColor: colour } },
       });
     }
-    const county = state.region.level === 'county';
     document.body.dataset.mapDate = day?.date ?? '';
     document.body.dataset.mapRegion = state.region.key;
-    charts.map.setOption({
-      series: [{
-        id: 'risk', type: 'map', map: state.region.key, roam: true, selectedMode: false, layoutCenter: ['50%', '50%'], layoutSize: '95%',
-        aspectScale: 0.86, nameProperty: 'name', data,
-        itemStyle: { areaColor: NO_DATA, borderColor: '#0a1422', borderWidth: county ? 0.6 : 0.9 },
-        emphasis: { itemStyle: { borderColor: '#ffffff', borderWidth: 1.6 }, label: { show: true, color: '#fff', fontWeight: 'bold' } },
-        label: { show: true, color: 'rgba(10,20,34,.9)', fontSize: county ? 9 : 12, formatter: p => nameOf(p.name, state.areas.get(norm(p.name))) },
-        labelLayout: { hideOverlap: true },
-        animationDurationUpdate: 250,
-      }],
-    });
+    performance.mark('cb-draw');
+    charts.map.setOption({ series: [{ ...mapSeries(), data }] });
+    performance.mark('cb-drawn');
     drawLegend(missing);
     requestAnimationFrame(markReady); // in case ECharts painted within setOption
     if (state.detail) showDetailDay();
@@ -271,7 +278,7 @@
     } catch (e) {
       mapNote(`${t('map.unavailable')}: ${e.message}`);
     }
-    if (token !== dayToken) return;
+    if (token !== dayToken || $('board').hidden) return;
     if (fallback && !day?.areas?.length && state.region.key === 'zj-county') {
       // No county grading (the demo replays city-level data): Zhejiang's cities instead.
       state.region = REGIONS.find(r => r.key === 'zj-city');
@@ -569,6 +576,7 @@
   function signedOut() {
     if (source) { source.close(); source = null; }
     stopReplay();
+    dayToken++;
     state.user = null;
     CB.showUser(null);
     $('board').hidden = true;
@@ -576,14 +584,10 @@
     setLive('off');
   }
 
-  async function start(user) {
-    state.user = user;
-    CB.showUser(user, signedOut);
-    $('login-form').hidden = true;
-    $('board').hidden = false;
-    charts.map ??= echarts.init($('map'), null, { renderer: 'canvas' });
-    charts.hours ??= echarts.init($('hours-chart'), null, { renderer: 'canvas' });
-    charts.map.off('click');
+  function initCharts() {
+    if (charts.map) return;
+    charts.map = echarts.init($('map'), null, { renderer: 'canvas' });
+    charts.hours = echarts.init($('hours-chart'), null, { renderer: 'canvas' });
     charts.map.on('click', p => { if (p.name) openDetail(p.name); });
     charts.map.setOption({
       backgroundColor: 'transparent',
@@ -595,15 +599,34 @@
         },
       },
     });
-    connect();
+    // navigation → the first frame drawn with the day's colours: the page-load figure of the browser test
+    charts.map.on('rendered', markReady);
+  }
+
+  /** The view asked for in the address: #map=zj-county&rules=zhejiang&date=2020-02-09. */
+  function readHash() {
     const hash = new URLSearchParams(location.hash.slice(1));
     state.region = REGIONS.find(r => r.key === hash.get('map')) ?? state.region;
     state.rules = LEVELS[hash.get('rules')] ? hash.get('rules') : state.rules;
     $('rules').value = state.rules;
-    applyLanguage();
-    // navigation → the first frame drawn with the day's colours: the page-load figure of the browser test
-    charts.map.on('rendered', markReady);
-    await showRegion(hash.get('date'), !hash.get('map'));
+    $('region').value = state.region.key;
+    return { date: hash.get('date'), fallback: !hash.get('map') };
+  }
+
+  /** Signed in: the board, the live stream, and the map (unless the first view, begun beside the sign-in check, drew it). */
+  async function start(user, first) {
+    state.user = user;
+    CB.showUser(user, signedOut);
+    $('login-form').hidden = true;
+    $('board').hidden = false;
+    initCharts();
+    connect();
+    if (first) {
+      await first.catch(() => {});
+      if (state.day) return;
+    }
+    const h = readHash();
+    await showRegion(h.date, h.fallback);
   }
 
   let ready = false;
@@ -613,6 +636,7 @@
     charts.map.off('rendered', markReady);
     performance.mark('cb-map-rendered');
     document.body.dataset.mapReady = 'true';
+    requestAnimationFrame(() => charts.map.setOption({ series: [{ id: 'risk', label: { show: true } }] }));
   }
 
   function wire() {
@@ -661,9 +685,15 @@
   async function init() {
     wire();
     applyLanguage();
+    const h = readHash();
+    applyLanguage();
+    // The first view is fetched and drawn while the sign-in is checked (an answer for a signed-out visitor is dropped).
+    initCharts();
+    const first = showRegion(h.date, h.fallback);
+    first.catch(() => {});
     const user = await CB.me().catch(() => null);
     performance.mark('cb-me');
-    if (allowed(user)) await start(user);
+    if (allowed(user)) await start(user, first);
     else {
       if (user) await CB.logout();
       signedOut();
