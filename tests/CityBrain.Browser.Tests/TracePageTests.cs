@@ -70,5 +70,10 @@ public sealed class TracePageTests(CityFixture city) : BrowserTest(city)
         Assert.Matches(@"^/api/v1/traces/\d+/tasks\.csv\?by=township$", csv);
         await Expect(page.GetByTestId("recent-traces")).ToContainTextAsync("2020-0099");
         await CityFixture.ScreenshotAsync(page, "trace-confirmed");
+
+        // The command centre's big screen counts the open trace and the contact still to reach.
+        await page.GotoAsync("/");
+        await Expect(page.GetByTestId("traces-open")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        await Expect(page.GetByTestId("traces-to-reach")).Not.ToHaveTextAsync("0");
     }
 }

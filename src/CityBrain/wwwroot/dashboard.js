@@ -11,7 +11,7 @@
 
   const TEXT = {
     zh: {
-      'nav.centre': '指挥大屏', 'nav.resident': '健康码', 'nav.checkpoint': '卡口核验', 'nav.official': '卫健工作台',
+      'nav.centre': '指挥大屏', 'nav.resident': '健康码', 'nav.checkpoint': '卡口核验', 'nav.official': '卫健工作台', 'nav.trace': '流调追踪',
       'live.off': '未连接', 'live.live': '实时', 'live.retry': '重连中…', 'live.down': '连接中断',
       'login.title': '指挥大屏登录', 'login.who': '卫健与大数据局工作人员（卫健、管理员账号）。大屏与其他工作人员一样登录。',
       'login.user': '用户名', 'login.password': '密码', 'login.submit': '登录', 'login.role': '指挥大屏需要卫健或管理员账号',
@@ -33,7 +33,7 @@
       'lang.button': 'EN',
     },
     en: {
-      'nav.centre': 'Command centre', 'nav.resident': 'Health code', 'nav.checkpoint': 'Checkpoint', 'nav.official': 'Health officials',
+      'nav.centre': 'Command centre', 'nav.resident': 'Health code', 'nav.checkpoint': 'Checkpoint', 'nav.official': 'Health officials', 'nav.trace': 'Contact tracing',
       'live.off': 'Not connected', 'live.live': 'Live', 'live.retry': 'Reconnecting…', 'live.down': 'Disconnected',
       'login.title': 'Command centre sign-in', 'login.who': 'Health officials and the data bureau (health official or administrator logins). A big screen signs in like any staff account.',
       'login.user': 'User name', 'login.password': 'Password', 'login.submit': 'Log in', 'login.role': 'The command centre needs a health official or administrator login',
@@ -414,6 +414,7 @@
   function renderSnapshot(s) {
     if (!s || !s.codes) return;
     state.snapshot = s;
+    renderTraces(s.traces);
     const colours = s.codes.colours || {};
     const total = ['green', 'yellow', 'red'].reduce((a, c) => a + (colours[c] || 0), 0);
     for (const c of ['green', 'yellow', 'red']) {
@@ -472,25 +473,18 @@
         LEVELS.zhejiang.map(b => el('span', { class: 'pill', style: `background:${COLOURS[b]}` }, `${levelName(b).split(' ')[0]} ${bands[b] || 0}`))));
   }
 
-  let tracesOk = null;
-  let tracesAt = 0;
-  async function refreshTraces(force) {
-    // Polled with each snapshot while it answers; once a minute while it does not.
-    if (!force && tracesOk === false && Date.now() - tracesAt < 60000) return;
-    tracesAt = Date.now();
+  /** Open traces and contacts still to reach: part of every snapshot (counts only). */
+  function renderTraces(s) {
     const box = $('traces-body');
-    try {
-      const s = await CB.api('GET', '/api/v1/traces/summary');
-      tracesOk = true;
-      box.replaceChildren(
-        stat(t('traces.open'), fmt(s.open_traces), '', 'traces-open'),
-        stat(t('traces.contacts'), fmt(s.contacts_total), '', 'traces-contacts'),
-        stat(t('traces.toReach'), fmt(s.contacts_open), s.contacts_open > 0 ? 'warn' : '', 'traces-to-reach'),
-        stat(t('traces.reached'), fmt(s.contacts_reached), '', 'traces-reached'));
-    } catch {
-      tracesOk = false;
+    if (!s) {
       box.replaceChildren(el('span', { class: 'unavailable', 'data-testid': 'traces-na' }, t('traces.na')));
+      return;
     }
+    box.replaceChildren(
+      stat(t('traces.open'), fmt(s.open_traces), '', 'traces-open'),
+      stat(t('traces.contacts'), fmt(s.contacts_total), '', 'traces-contacts'),
+      stat(t('traces.toReach'), fmt(s.contacts_open), s.contacts_open > 0 ? 'warn' : '', 'traces-to-reach'),
+      stat(t('traces.reached'), fmt(s.contacts_reached), '', 'traces-reached'));
   }
 
   // ---------- live updates: server-sent events, reconnecting after a drop ----------
@@ -510,7 +504,6 @@
       lastEvent = Date.now();
       retryDelay = 1000;
       try { renderSnapshot(JSON.parse(e.data)); } catch { /* a malformed event: wait for the next */ }
-      refreshTraces(false);
       const v = state.snapshot?.risk_map_version;
       if (typeof v === 'number' && state.riskVersion !== null && v !== state.riskVersion) riskMapChanged(v);
       if (typeof v === 'number') state.riskVersion = v;
@@ -647,7 +640,6 @@
       if (state.user && state.geo.has(state.region.key)) {
         drawMap(state.day);
         if (state.snapshot) renderSnapshot(state.snapshot);
-        if (tracesOk !== null) refreshTraces(true);
         if (state.lastHistory) drawHistory(state.lastHistory);
       }
     });

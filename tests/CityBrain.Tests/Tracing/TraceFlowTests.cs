@@ -102,6 +102,9 @@ public abstract class TraceFlowTests<TServer>(TServer server) where TServer : Se
         var summary = await Json(await official.GetAsync("/api/v1/traces/summary"));
         Assert.True(summary.GetProperty("open_traces").GetInt32() >= 1);
         Assert.True(summary.GetProperty("contacts_reached").GetInt32() >= 1);
+        await Task.Delay(1100);   // the dashboard's snapshot is at most a second old
+        var dashboard = await Json(await official.GetAsync("/api/v1/dashboard/summary"));
+        Assert.True(dashboard.GetProperty("traces").GetProperty("open_traces").GetInt32() >= 1);
         var again = await Json(await official.GetAsync($"/api/v1/traces/{traceId}"));
         Assert.Equal(1, again.GetProperty("reached").GetInt32());
         Assert.Equal(HttpStatusCode.NoContent, (await official.PostAsync($"/api/v1/traces/{traceId}/close", null)).StatusCode);

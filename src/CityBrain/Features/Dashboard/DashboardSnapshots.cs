@@ -3,6 +3,7 @@ using CityBrain.Data.HealthCodes;
 using CityBrain.Domain.HealthCodes;
 using CityBrain.Features.HealthCodes;
 using CityBrain.Features.Resumption;
+using CityBrain.Features.Tracing;
 using CityBrain.Features.Venues;
 using CityBrain.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ public sealed record DashboardSnapshot(
     IReadOnlyList<CheckinService.HotVenue> Venues,
     IReadOnlyList<CheckinService.HotArea> Areas,
     ResumptionNow? Resumption,
+    TraceSummary? Traces,
     long RiskMapVersion);
 
 /// <summary>
@@ -33,6 +35,8 @@ public sealed partial class DashboardSnapshots(
     CityBrainApp app,
     CheckinService checkins,
     ResumptionService resumption,
+    TracingService tracing,
+    TraceIndex traceIndex,
     DashboardSignals signals,
     IOptions<DashboardOptions> options,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
@@ -93,6 +97,7 @@ public sealed partial class DashboardSnapshots(
             hot.Venues.Take(top).ToList(),
             hot.Areas.Take(top).ToList(),
             await ResumptionAsync(ct),
+            await tracing.SummaryAsync(traceIndex, ct),
             signals.RiskMapVersion);
     }
 
