@@ -181,9 +181,15 @@ public static class RiskMapStore
         }
     }
 
-    /// <summary>The days with a grading, in order.</summary>
+    /// <summary>
+    /// The days with a grading, in order. A skip scan: one primary-key seek per day, instead of a DISTINCT that reads
+    /// every area's row with its indicators (200 ms for half a year of city grades, 1 ms this way).
+    /// </summary>
     public static List<int> Dates(DbConnection c, string rules, string level) =>
-        c.Query<int>("SELECT DISTINCT day FROM risk_grades WHERE rules = @rules AND level = @level ORDER BY day", new { rules, level }).ToList();
+        c.Query<int>(
+            "WITH RECURSIVE d(day) AS (SELECT MIN(day) FROM risk_grades WHERE rules = @rules AND level = @level " +
+            "UNION ALL SELECT (SELECT MIN(g.day) FROM risk_grades g WHERE g.rules = @rules AND g.level = @level AND g.day > d.day) FROM d WHERE d.day IS NOT NULL) " +
+            "SELECT day FROM d WHERE day IS NOT NULL ORDER BY day", new { rules, level }).ToList();
 
     public static int? LatestDay(DbConnection c, string rules, string level) =>
         c.ExecuteScalar<int?>("SELECT MAX(day) FROM risk_grades WHERE rules = @rules AND level = @level", new { rules, level });
