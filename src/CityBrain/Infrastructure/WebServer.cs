@@ -47,6 +47,7 @@ public static class WebServer
         // A body that is not valid JSON, or a value of the wrong type, is answered with a ProblemDetails that names it.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi();
+        builder.Services.AddResponseCompression(o => o.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json", "image/svg+xml"]);
         builder.AddAuth();
         // Sign-in cookies and bearer tokens are protected with keys kept beside the CityBrain key file, so they survive
         // a restart and servers sharing that folder accept each other's sessions.
@@ -75,10 +76,19 @@ public static class WebServer
         });
         app.UseStatusCodePages();
         // Pages and scripts; the API never looks at the file system (a file check per request costs a scan path dearly).
+        // Compressed (ECharts and the boundaries are most of a first visit); the vendored library and the boundaries
+        // are cached for a day, pages and their scripts revalidated so a new version shows at once.
         app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal), pages =>
         {
+            pages.UseResponseCompression();
             pages.UseDefaultFiles();
-            pages.UseStaticFiles();
+            pages.UseStaticFiles(new StaticFileOptions
+            {
+                OnPrepareResponse = f => f.Context.Response.Headers.CacheControl =
+                    f.Context.Request.Path.StartsWithSegments("/lib", StringComparison.Ordinal) || f.Context.Request.Path.StartsWithSegments("/geo", StringComparison.Ordinal)
+                        ? "public, max-age=86400"
+                        : "no-cache",
+            });
         });
         app.UseAuthentication();
         app.UseAuthorization();
