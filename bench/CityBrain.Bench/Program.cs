@@ -36,7 +36,8 @@ switch (command)
         await ResumptionBench.RunAsync(Arg("--db", "sqlite:/tmp/citybrain-resumption-bench.db"), int.Parse(Arg("--enterprises", "50000"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Arg("--days", "120"), System.Globalization.CultureInfo.InvariantCulture), args.Contains("--enterprise-order"));
         return 0;
+    case "trace": return await TraceBench.RunAsync(args); // [--checkins 250000000 --residents 10000000 --venues 500000 --seed N] [--compare --pg CONN --sqlite PATH]
     default:
-        Console.WriteLine("usage: CityBrain.Bench rules|tokens|recompute|scan|import-checkins|resumption [options]");
+        Console.WriteLine("usage: CityBrain.Bench rules|tokens|recompute|scan|import-checkins|resumption|trace [options]");
         return 2;
 }
