@@ -89,7 +89,8 @@ internal sealed class TraceRun
 
     private Window[] _windows = new Window[256];
     private int _windowCount;
-    private long _maxWindowAll;
+    private (int Venue, int Start, int End, long MaxWindow)[] _groups = new (int, int, int, long)[64];
+    private int _groupCount;
 
     private long[] _a = new long[256];
     private long[] _b = new long[256];
@@ -104,7 +105,6 @@ internal sealed class TraceRun
     private Hit[] _hits2 = new Hit[1024];
     private int _hitCount;
     private int _maxHitResident;
-    private ulong[] _keys = new ulong[1024];
 
     private readonly List<ulong> _events = [];
     private readonly List<CoPresenceIndex.StayRecord> _stays = [];
@@ -125,7 +125,6 @@ internal sealed class TraceRun
         {
             run._hits = new Hit[1024];
             run._hits2 = new Hit[1024];
-            run._keys = new ulong[1024];
         }
         if (run._windows.Length > 1 << 20)
         {
@@ -203,19 +202,22 @@ internal sealed class TraceRun
         _maxHitResident = 0;
         var ws = _windows.AsSpan(0, _windowCount);
         ws.Sort(new ByVenueThenStart());
-        _maxWindowAll = 0;
-        foreach (ref readonly var x in ws)
-        {
-            _maxWindowAll = Math.Max(_maxWindowAll, x.B - x.A);
-        }
+        _groupCount = 0;
         var i = 0;
         while (i < ws.Length)
         {
             var j = i + 1;
+            var maxWindow = ws[i].B - ws[i].A;
             while (j < ws.Length && ws[j].Venue == ws[i].Venue)
             {
+                maxWindow = Math.Max(maxWindow, ws[j].B - ws[j].A);
                 j++;
             }
+            if (_groupCount == _groups.Length)
+            {
+                Array.Resize(ref _groups, _groups.Length * 2);
+            }
+            _groups[_groupCount++] = (ws[i].Venue, i, j, maxWindow);
             ScanVenue(s, ws[i].Venue, ws[i..j], degree);
             i = j;
         }
@@ -294,9 +296,44 @@ internal sealed class TraceRun
         }
     }
 
+    private int[] _sparse = new int[256];
+    private bool _sparseBuilt;
+
+    /// <summary>The smallest source among windows [lo, hi) (sorted by start), from a sparse table built once per venue.</summary>
+    private int RangeMin(ReadOnlySpan<Window> ws, int lo, int hi)
+    {
+        var n = ws.Length;
+        var levels = 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)n);
+        if (!_sparseBuilt)
+        {
+            _sparseBuilt = true;
+            if (_sparse.Length < n * levels)
+            {
+                _sparse = new int[Math.Max(n * levels, _sparse.Length * 2)];
+            }
+            for (var i = 0; i < n; i++)
+            {
+                _sparse[i] = ws[i].Src;
+            }
+            for (var l = 1; l < levels; l++)
+            {
+                var half = 1 << (l - 1);
+                var row = l * n;
+                var prev = (l - 1) * n;
+                for (var i = 0; i + (1 << l) <= n; i++)
+                {
+                    _sparse[row + i] = Math.Min(_sparse[prev + i], _sparse[prev + i + half]);
+                }
+            }
+        }
+        var level = 31 - System.Numerics.BitOperations.LeadingZeroCount((uint)(hi - lo));
+        return Math.Min(_sparse[(level * n) + lo], _sparse[(level * n) + hi - (1 << level)]);
+    }
+
     private void ScanVenue(CoPresenceIndex.State s, int venue, ReadOnlySpan<Window> ws, int degree)
     {
         var n = ws.Length;
+        _sparseBuilt = false;
         PrepareVenue(ws);
         var a = _a.AsSpan(0, n);
         var hasDirty = s.DirtyAt(venue, _dirty);
@@ -362,6 +399,8 @@ internal sealed class TraceRun
                 long maxDuration = tier.MaxDuration![venue];
                 var scanned = 0;
                 var r = 0;
+                var ia = 0;
+                _heap.Clear();
                 while (r < n)
                 {
                     var ulo = ws[r].A;
@@ -390,7 +429,23 @@ internal sealed class TraceRun
                         {
                             continue;
                         }
-                        Emit(resident, (uint)qin, (uint)qout, venue, k, -1, Overlap(qin, qout));
+                        var via = -1;
+                        if (degree == 2)
+                        {
+                            // Windows holding qin (heap, qin only grows) and windows starting in (qin, qout] (range minimum).
+                            while (ia < n && a[ia] <= qin)
+                            {
+                                _heap.Push(ws[ia].Src, ws[ia].B);
+                                ia++;
+                            }
+                            via = _heap.Min(qin);
+                            var until = UpperBound(a, qout);
+                            if (ia < until)
+                            {
+                                via = Math.Min(via, RangeMin(ws, ia, until));
+                            }
+                        }
+                        Emit(resident, (uint)qin, (uint)qout, venue, k, via, Overlap(qin, qout));
                     }
                     scanned = p;
                 }
@@ -414,9 +469,21 @@ internal sealed class TraceRun
         }
     }
 
+    private const int BucketBits = 12; // 4,096 residents a bucket: its accumulators stay in cache
+    private readonly uint[] _accFirst = new uint[1 << BucketBits];
+    private readonly int[] _accVenue = new int[1 << BucketBits];
+    private readonly int[] _accVia = new int[1 << BucketBits];
+    private readonly long[] _accExp = new long[1 << BucketBits];
+    private readonly long[] _accOvl = new long[1 << BucketBits];
+    private readonly int[] _accStamp = new int[1 << BucketBits];
+    private int[] _touched = new int[1 << BucketBits];
+    private int _generation;
+
     /// <summary>
     /// Sums the hits per resident (skipping the case and the residents in <paramref name="excluded"/>, sorted), in
-    /// resident order. The earliest exposure is the smallest (check-in, venue, source).
+    /// resident order. The earliest exposure is the smallest (check-in, venue, source). The hits are partitioned by
+    /// resident / 4,096 (one pass, streams that stay in cache), then each bucket is summed into small dense
+    /// accumulators and its residents emitted in order.
     /// </summary>
     private List<Acc> Aggregate(int caseResident, int[] excluded, int degree)
     {
@@ -426,16 +493,12 @@ internal sealed class TraceRun
         {
             return result;
         }
-        // Buckets of about 256 hits by the resident's high bits; at most 65,536 buckets.
-        var bits = 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)_maxHitResident);
-        var bucketBits = Math.Clamp(32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(n >> 8)), 0, Math.Min(16, bits));
-        var shift = bits - bucketBits;
-        var buckets = 1 << bucketBits;
+        var buckets = (_maxHitResident >> BucketBits) + 1;
         var start = new int[buckets + 1];
         var hits = _hits.AsSpan(0, n);
         foreach (ref readonly var h in hits)
         {
-            start[(h.Resident >> shift) + 1]++;
+            start[(h.Resident >> BucketBits) + 1]++;
         }
         for (var i = 0; i < buckets; i++)
         {
@@ -448,91 +511,107 @@ internal sealed class TraceRun
         var cursor = start.AsSpan(0, buckets).ToArray();
         foreach (ref readonly var h in hits)
         {
-            _hits2[cursor[h.Resident >> shift]++] = h;
+            _hits2[cursor[h.Resident >> BucketBits]++] = h;
         }
+        const int mask = (1 << BucketBits) - 1;
         var ex = 0;
         for (var bucket = 0; bucket < buckets; bucket++)
         {
-            var from = start[bucket];
-            var len = start[bucket + 1] - from;
-            if (len == 0)
+            var part = _hits2.AsSpan(start[bucket], start[bucket + 1] - start[bucket]);
+            if (part.IsEmpty)
             {
                 continue;
             }
-            var part = _hits2.AsSpan(from, len);
-            if (_keys.Length < len)
+            if (_generation == int.MaxValue)
             {
-                _keys = new ulong[Math.Max(len, _keys.Length * 2)];
+                Array.Clear(_accStamp);
+                _generation = 0;
             }
-            var keys = _keys.AsSpan(0, len);
-            for (var j = 0; j < len; j++)
+            var gen = ++_generation;
+            var touched = 0;
+            foreach (ref readonly var h in part)
             {
-                keys[j] = ((ulong)(uint)part[j].Resident << 32) | (uint)j;
-            }
-            keys.Sort();
-            var g = 0;
-            while (g < len)
-            {
-                var resident = (int)(keys[g] >> 32);
-                var end = g + 1;
-                while (end < len && (int)(keys[end] >> 32) == resident)
+                var j = h.Resident & mask;
+                if (_accStamp[j] != gen)
                 {
-                    end++;
+                    _accStamp[j] = gen;
+                    _touched[touched++] = j;
+                    _accFirst[j] = h.In;
+                    _accVenue[j] = h.Venue;
+                    _accExp[j] = h.K;
+                    _accOvl[j] = h.Overlap;
+                    _accVia[j] = int.MaxValue;
+                    continue;
                 }
+                _accExp[j] += h.K;
+                _accOvl[j] += h.Overlap;
+                if (h.In < _accFirst[j] || (h.In == _accFirst[j] && h.Venue < _accVenue[j]))
+                {
+                    _accFirst[j] = h.In;
+                    _accVenue[j] = h.Venue;
+                }
+            }
+            if (degree == 2)
+            {
+                // The source of the earliest exposure: only the hits at it, and only those need a look-up.
+                foreach (ref readonly var h in part)
+                {
+                    var j = h.Resident & mask;
+                    if (h.In == _accFirst[j] && h.Venue == _accVenue[j])
+                    {
+                        var via = h.Via >= 0 ? h.Via : ResolveVia(h);
+                        if (via < _accVia[j])
+                        {
+                            _accVia[j] = via;
+                        }
+                    }
+                }
+            }
+            var order = _touched.AsSpan(0, touched);
+            order.Sort();
+            var first = bucket << BucketBits;
+            foreach (var j in order)
+            {
+                var resident = first + j;
                 while (ex < excluded.Length && excluded[ex] < resident)
                 {
                     ex++;
                 }
-                if (resident != caseResident && (ex >= excluded.Length || excluded[ex] != resident))
+                if (resident == caseResident || (ex < excluded.Length && excluded[ex] == resident))
                 {
-                    result.Add(Sum(part, keys[g..end], degree));
+                    continue;
                 }
-                g = end;
+                result.Add(new Acc { Resident = resident, First = _accFirst[j], Venue = _accVenue[j], Via = degree == 2 ? _accVia[j] : -1, Exposures = _accExp[j], Overlap = _accOvl[j] });
             }
         }
         return result;
     }
 
-    private Acc Sum(ReadOnlySpan<Hit> part, ReadOnlySpan<ulong> keys, int degree)
-    {
-        var acc = new Acc { Resident = part[unchecked((int)(uint)keys[0])].Resident, First = uint.MaxValue, Venue = int.MaxValue, Via = -1 };
-        foreach (var key in keys)
-        {
-            ref readonly var h = ref part[unchecked((int)(uint)key)];
-            acc.Exposures += h.K;
-            acc.Overlap += h.Overlap;
-            if (h.In < acc.First || (h.In == acc.First && h.Venue < acc.Venue))
-            {
-                acc.First = h.In;
-                acc.Venue = h.Venue;
-            }
-        }
-        if (degree == 2)
-        {
-            var via = int.MaxValue;
-            foreach (var key in keys)
-            {
-                ref readonly var h = ref part[unchecked((int)(uint)key)];
-                if (h.In == acc.First && h.Venue == acc.Venue)
-                {
-                    via = Math.Min(via, h.Via >= 0 ? h.Via : ResolveVia(h));
-                }
-            }
-            acc.Via = via;
-        }
-        return acc;
-    }
-
     /// <summary>The smallest source among the windows at the hit's venue meeting the hit's stay.</summary>
     private int ResolveVia(in Hit h)
     {
-        var ws = _windows.AsSpan(0, _windowCount);
-        int lo = 0, hi = ws.Length;
-        long target = (long)h.In - _maxWindowAll;
+        int lo = 0, hi = _groupCount;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (ws[mid].Venue < h.Venue || (ws[mid].Venue == h.Venue && ws[mid].A < target))
+            if (_groups[mid].Venue < h.Venue)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        var (_, start, end, maxWindow) = _groups[lo];
+        var ws = _windows.AsSpan(start, end - start);
+        var target = (long)h.In - maxWindow; // windows starting earlier end before the stay
+        lo = 0;
+        hi = ws.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (ws[mid].A < target)
             {
                 lo = mid + 1;
             }
@@ -542,7 +621,7 @@ internal sealed class TraceRun
             }
         }
         var best = int.MaxValue;
-        for (var k = lo; k < ws.Length && ws[k].Venue == h.Venue && ws[k].A <= h.Out; k++)
+        for (var k = lo; k < ws.Length && ws[k].A <= h.Out; k++)
         {
             if (ws[k].B >= h.In && ws[k].Src < best)
             {
