@@ -80,21 +80,25 @@ internal sealed class IndexBase
         {
             return Empty;
         }
-        var offsets = new int[residentCapacity + 1];
-        var entries = GC.AllocateUninitializedArray<ulong>(count);
-        var rowOf = GC.AllocateUninitializedArray<int>(count);
-        ByResident(residents, events, count, residentCapacity, offsets, entries, rowOf);
+        // Scratch arrays, each used by two phases (fresh gigabytes cost page faults, and the garbage waits for a full GC).
+        var offsets = LargeArrays.Zeroed<int>(residentCapacity + 1);
+        var entries = LargeArrays.Uninitialized<ulong>(count);
+        var rowOf = LargeArrays.Uninitialized<uint>(count);        // then: durations of the stays being scattered
+        var scratchA = LargeArrays.Uninitialized<uint>(count);     // residents being partitioned, then: durations by row
+        var scratchB = LargeArrays.Uninitialized<ulong>(count);    // events being partitioned, then: stays being scattered
+        var scratchC = LargeArrays.Uninitialized<int>(count);      // rows being partitioned, then: venues of the stays
+        ByResident(residents, events, count, residentCapacity, offsets, entries, rowOf, scratchA, scratchB, scratchC);
         SortSegments(offsets, entries, rowOf);
-        var durations = new uint[count];
+        var durations = scratchA;
+        Array.Clear(durations, 0, count);
         var minTime = PairStays(offsets, entries, rowOf, durations);
-        rowOf = null;
-        return WithTiers(offsets, entries, residents, events, durations, venueCapacity, minTime);
+        return WithTiers(offsets, entries, residents, events, durations, venueCapacity, minTime, scratchB, scratchC, rowOf);
     }
 
     /// <summary>The venue side for a resident side already built (a merge): rows are taken in resident order.</summary>
     private static IndexBase FromResidentSide(int[] offsets, ulong[] entries, int venueCapacity)
     {
-        var residents = GC.AllocateUninitializedArray<int>(entries.Length);
+        var residents = LargeArrays.Uninitialized<int>(entries.Length);
         var bounds = ChunkBounds(offsets, Workers * 4);
         Parallel.For(0, bounds.Length - 1, c =>
         {
@@ -103,7 +107,7 @@ internal sealed class IndexBase
                 residents.AsSpan(offsets[r], offsets[r + 1] - offsets[r]).Fill(r);
             }
         });
-        var durations = new uint[entries.Length];
+        var durations = LargeArrays.Zeroed<uint>(entries.Length);
         var minTime = PairStays(offsets, entries, null, durations);
         return WithTiers(offsets, entries, residents, entries, durations, venueCapacity, minTime);
     }
@@ -155,7 +159,7 @@ internal sealed class IndexBase
             throw new InvalidOperationException($"The index holds at most {Array.MaxLength} check-ins.");
         }
         offsets[resCap] = (int)total;
-        var entries = GC.AllocateUninitializedArray<ulong>((int)total);
+        var entries = LargeArrays.Uninitialized<ulong>((int)total);
         var bounds = ChunkBounds(offsets, Workers * 4);
         Parallel.For(0, bounds.Length - 1, c =>
         {
@@ -245,7 +249,8 @@ internal sealed class IndexBase
     /// residents, a few MiB) is counting-sorted on its own. A one-pass counting sort over ten million residents writes
     /// every row to a random place in gigabytes of memory and was five times slower.
     /// </summary>
-    private static void ByResident(int[] residents, ulong[] events, int count, int residentCapacity, int[] offsets, ulong[] entries, int[] rowOf)
+    private static void ByResident(int[] residents, ulong[] events, int count, int residentCapacity, int[] offsets, ulong[] entries, uint[] rowOf,
+        uint[] tmpRes, ulong[] tmpEv, int[] tmpRow)
     {
         var shift = BucketShift(residentCapacity);
         var buckets = (int)(((long)residentCapacity - 1) >> shift) + 1;
@@ -274,9 +279,6 @@ internal sealed class IndexBase
             }
         }
         bucketStart[buckets] = pos;
-        var tmpRes = GC.AllocateUninitializedArray<int>(count);
-        var tmpEv = GC.AllocateUninitializedArray<ulong>(count);
-        var tmpRow = GC.AllocateUninitializedArray<int>(count);
         Parallel.For(0, parts, c =>
         {
             var cursor = cursors[c];
@@ -285,7 +287,7 @@ internal sealed class IndexBase
             {
                 var r = residents[i];
                 var p = cursor[r >> shift]++;
-                tmpRes[p] = r;
+                tmpRes[p] = (uint)r;
                 tmpEv[p] = events[i];
                 tmpRow[p] = i;
             }
@@ -299,7 +301,7 @@ internal sealed class IndexBase
             local.AsSpan(0, width).Clear();
             for (var q = from; q < to; q++)
             {
-                local[tmpRes[q] - first]++;
+                local[(int)tmpRes[q] - first]++;
             }
             var p = from;
             for (var j = 0; j < width; j++)
@@ -311,16 +313,16 @@ internal sealed class IndexBase
             }
             for (var q = from; q < to; q++)
             {
-                var at = local[tmpRes[q] - first]++;
+                var at = local[(int)tmpRes[q] - first]++;
                 entries[at] = tmpEv[q];
-                rowOf[at] = tmpRow[q];
+                rowOf[at] = (uint)tmpRow[q];
             }
             return local;
         }, _ => { });
         offsets[residentCapacity] = count;
     }
 
-    private static void SortSegments(int[] offsets, ulong[] entries, int[] rowOf)
+    private static void SortSegments(int[] offsets, ulong[] entries, uint[] rowOf)
     {
         var bounds = ChunkBounds(offsets, Workers * 4);
         Parallel.For(0, bounds.Length - 1, c =>
@@ -345,7 +347,7 @@ internal sealed class IndexBase
     /// point) to <paramref name="durations"/> at the check-in's row (<paramref name="rowOf"/>, or its position when
     /// null). Returns the earliest time.
     /// </summary>
-    private static uint PairStays(int[] offsets, ulong[] entries, int[]? rowOf, uint[] durations)
+    private static uint PairStays(int[] offsets, ulong[] entries, uint[]? rowOf, uint[] durations)
     {
         var bounds = ChunkBounds(offsets, Math.Min(16, Workers * 4));
         var parts = bounds.Length - 1;
@@ -381,7 +383,7 @@ internal sealed class IndexBase
                 {
                     if (match[i] >= 0)
                     {
-                        var row = rowOf is null ? start + i : rowOf[start + i];
+                        var row = rowOf is null ? start + i : (int)rowOf[start + i];
                         durations[row] = Packing.Time(seg[match[i]]) - Packing.Time(seg[i]);
                     }
                 }
@@ -396,7 +398,8 @@ internal sealed class IndexBase
     /// of rows writes after the previous chunk's stays of the same venue), then sorts the venue segments that are not
     /// in time order and records each venue's longest stay per tier.
     /// </summary>
-    private static IndexBase WithTiers(int[] offsets, ulong[] entries, int[] rowResidents, ulong[] rowEvents, uint[] rowDurations, int venueCapacity, uint minTime)
+    private static IndexBase WithTiers(int[] offsets, ulong[] entries, int[] rowResidents, ulong[] rowEvents, uint[] rowDurations, int venueCapacity, uint minTime,
+        ulong[]? scratchEntries = null, int[]? scratchVenues = null, uint[]? scratchDurations = null)
     {
         var n = entries.Length; // the rows (the builder's arrays may be longer)
         var shift = BucketShift(venueCapacity);
@@ -431,9 +434,9 @@ internal sealed class IndexBase
             }
         }
         bucketStart[buckets] = stays;
-        var tmpEntry = GC.AllocateUninitializedArray<ulong>(stays);
-        var tmpVenue = GC.AllocateUninitializedArray<int>(stays);
-        var tmpDur = GC.AllocateUninitializedArray<uint>(stays);
+        var tmpEntry = scratchEntries is { } se && se.Length >= stays ? se : LargeArrays.Uninitialized<ulong>(stays);
+        var tmpVenue = scratchVenues is { } sv && sv.Length >= stays ? sv : LargeArrays.Uninitialized<int>(stays);
+        var tmpDur = scratchDurations is { } sd && sd.Length >= stays ? sd : LargeArrays.Uninitialized<uint>(stays);
         Parallel.For(0, parts, c =>
         {
             var cursor = cursors[c];
@@ -483,8 +486,8 @@ internal sealed class IndexBase
         var tierDurations = new uint[TierCount][];
         for (var t = 0; t < TierCount; t++)
         {
-            tierEntries[t] = GC.AllocateUninitializedArray<ulong>(tierOffsets[t][venueCapacity]);
-            tierDurations[t] = t == 0 ? [] : GC.AllocateUninitializedArray<uint>(tierOffsets[t][venueCapacity]);
+            tierEntries[t] = LargeArrays.Uninitialized<ulong>(tierOffsets[t][venueCapacity]);
+            tierDurations[t] = t == 0 ? [] : LargeArrays.Uninitialized<uint>(tierOffsets[t][venueCapacity]);
         }
         Parallel.For(0, buckets, () => new int[TierCount << shift], (b, _, local) =>
         {
