@@ -21,8 +21,8 @@ public sealed partial class CoPresenceIndex
         {
             ArgumentOutOfRangeException.ThrowIfNegative(expectedCount);
             var n = (int)Math.Min(Array.MaxLength, Math.Max(expectedCount, 1024));
-            _residents = GC.AllocateUninitializedArray<int>(n);
-            _events = GC.AllocateUninitializedArray<ulong>(n);
+            _residents = LargeArrays.Uninitialized<int>(n);
+            _events = LargeArrays.Uninitialized<ulong>(n);
         }
 
         /// <summary>Rows added so far.</summary>
@@ -59,8 +59,8 @@ public sealed partial class CoPresenceIndex
                 throw new InvalidOperationException($"The index holds at most {Array.MaxLength} check-ins.");
             }
             var n = (int)Math.Min(Array.MaxLength, (long)_count * 2);
-            var r = GC.AllocateUninitializedArray<int>(n);
-            var e = GC.AllocateUninitializedArray<ulong>(n);
+            var r = LargeArrays.Uninitialized<int>(n);
+            var e = LargeArrays.Uninitialized<ulong>(n);
             Array.Copy(_residents, r, _count);
             Array.Copy(_events, e, _count);
             _residents = r;

@@ -46,32 +46,51 @@ internal struct Window
     public int Src;
 }
 
+/// <summary>One stay found meeting <see cref="K"/> windows: emitted during the venue scans, aggregated afterwards.</summary>
+internal struct Hit
+{
+    public int Resident;
+    public uint In;
+    public uint Out;
+    public int Venue;
+    public int K;
+    public int Via;       // -1: not known yet (resolved only if this hit decides the contact's earliest exposure)
+    public long Overlap;
+}
+
+/// <summary>One contact being assembled.</summary>
+internal struct Acc
+{
+    public int Resident;
+    public uint First;
+    public int Venue;
+    public int Via;
+    public long Exposures;
+    public long Overlap;
+}
+
 /// <summary>
-/// One trace's working memory (reused per thread). Contacts accumulate in slots found through an open-addressing map
-/// keyed by resident; slot 0 is the case (degree 0), so it is never counted.
-/// <para>Per venue the case stays (windows) are sorted by start; the venue's stays are read once per union of
-/// overlapping windows. For a stay [qin, qout] the number of windows it meets is #(A ≤ qout) − #(B &lt; qin) (two
-/// binary searches, or two moving pointers along the point tier), and the overlap with the unwidened case stays is
-/// F(qout) − F(qin), where F(x) = Σ |[cin, cout] ∩ (−∞, x]| comes from sorted ends and prefix sums. For degree 2 the
-/// smallest source among the windows holding a point comes from a min-heap with lazy removal.</para>
+/// One trace's working memory (reused per thread).
+/// <para>Scan: per venue the case stays (windows, [A, B] = [in − w, out + w]) are sorted by start; the venue's stays
+/// are read once per union of overlapping windows. For a stay [qin, qout] the number of windows it meets is
+/// #(A ≤ qout) − #(B &lt; qin) (two moving pointers along the point tier, two binary searches otherwise), and its
+/// overlap with the unwidened case stays is F(qout) − F(qin), where F(x) = Σ |[cin, cout] ∩ (−∞, x]| comes from
+/// sorted ends and prefix sums. For degree 2 the smallest source among the windows holding a point comes from a
+/// min-heap with lazy removal. Each stay found is appended to a buffer of hits (sequential writes only).</para>
+/// <para>Aggregate: the hits are partitioned by the high bits of the resident (a few hundred hits a bucket), each
+/// bucket is sorted by resident and summed, so contacts come out in resident order without any random access into a
+/// table as large as the result, which is what made a hash map of accumulators slow for hundreds of thousands of
+/// second-degree contacts.</para>
 /// </summary>
 internal sealed class TraceRun
 {
     [ThreadStatic]
     private static TraceRun? t_cached;
 
-    private readonly ResidentMap _map = new();
-    private int[] _res = new int[1024];
-    private byte[] _deg = new byte[1024];
-    private uint[] _first = new uint[1024];
-    private int[] _venue = new int[1024];
-    private int[] _via = new int[1024];
-    private long[] _exp = new long[1024];
-    private long[] _ovl = new long[1024];
-    private int _slots;
-
     private Window[] _windows = new Window[256];
     private int _windowCount;
+    private (int Venue, int Start, int End, long MaxWindow)[] _groups = new (int, int, int, long)[64];
+    private int _groupCount;
 
     private long[] _a = new long[256];
     private long[] _b = new long[256];
@@ -80,11 +99,17 @@ internal sealed class TraceRun
     private long[] _cinSum = new long[257];
     private long[] _coutSum = new long[257];
     private int _intervals;
-    private long _maxWindow;
     private readonly MinHeap _heap = new();
+
+    private Hit[] _hits = new Hit[1024];
+    private Hit[] _hits2 = new Hit[1024];
+    private int _hitCount;
+    private int _maxHitResident;
 
     private readonly List<ulong> _events = [];
     private readonly List<CoPresenceIndex.StayRecord> _stays = [];
+    private readonly List<CoPresenceIndex.StayRecord> _dirtyStays = [];
+    private readonly List<ulong> _dirtyEvents = [];
     private readonly HashSet<int> _dirty = [];
 
     public static TraceRun Rent()
@@ -96,61 +121,63 @@ internal sealed class TraceRun
 
     public static void Return(TraceRun run)
     {
-        if (run._res.Length <= 1 << 22)
+        if (run._hits.Length > 1 << 22)
         {
-            t_cached = run;
+            run._hits = new Hit[1024];
+            run._hits2 = new Hit[1024];
         }
+        if (run._windows.Length > 1 << 20)
+        {
+            run._windows = new Window[256];
+        }
+        t_cached = run;
     }
 
     public TraceResult Execute(CoPresenceIndex.State s, int caseResident, TraceQuery query, uint at)
     {
-        _map.Clear();
-        _slots = 0;
         var w = query.WindowSeconds;
         var lo = Math.Max(0L, (long)at - (query.Days * 86_400L));
         CoPresenceIndex.PairedStays(s, caseResident, -1, lo, at, _events, _stays);
         var caseStays = _stays.ConvertAll(x => x.ToStay());
 
-        NewSlot(caseResident, 0, 0, 0, -1, 0, 0);
         _windowCount = 0;
         foreach (var st in _stays)
         {
             AddWindow(st, w, caseResident);
         }
         Expand(s, 1);
+        var first = Aggregate(caseResident, [], degree: 1);
 
+        var second = new List<Acc>();
         if (query.Degree == 2)
         {
-            var firstDegree = _slots;
             _windowCount = 0;
-            for (var slot = 1; slot < firstDegree; slot++)
+            foreach (var c in first)
             {
-                CoPresenceIndex.PairedStays(s, _res[slot], -1, _first[slot], at, _events, _stays);
+                CoPresenceIndex.PairedStays(s, c.Resident, -1, c.First, at, _events, _stays);
                 foreach (var st in _stays)
                 {
-                    AddWindow(st, w, _res[slot]);
+                    AddWindow(st, w, c.Resident);
                 }
             }
             Expand(s, 2);
+            var firstKeys = new int[first.Count];
+            for (var i = 0; i < firstKeys.Length; i++)
+            {
+                firstKeys[i] = first[i].Resident;
+            }
+            second = Aggregate(caseResident, firstKeys, degree: 2);
         }
 
-        var order = new ulong[_slots - 1];
-        for (var slot = 1; slot < _slots; slot++)
+        var contacts = new Contact[first.Count + second.Count];
+        var o = 0;
+        foreach (var c in first)
         {
-            order[slot - 1] = ((ulong)_deg[slot] << 32) | (uint)_res[slot];
+            contacts[o++] = new Contact(c.Resident, 1, Packing.Decode(c.First), c.Venue, c.Overlap, (int)Math.Min(int.MaxValue, c.Exposures), null);
         }
-        var slotsInOrder = new int[order.Length];
-        for (var i = 0; i < slotsInOrder.Length; i++)
+        foreach (var c in second)
         {
-            slotsInOrder[i] = i + 1;
-        }
-        Array.Sort(order, slotsInOrder);
-        var contacts = new Contact[order.Length];
-        for (var i = 0; i < contacts.Length; i++)
-        {
-            var slot = slotsInOrder[i];
-            contacts[i] = new Contact(_res[slot], _deg[slot], Packing.Decode(_first[slot]), _venue[slot], _ovl[slot],
-                (int)Math.Min(int.MaxValue, _exp[slot]), _deg[slot] == 2 ? _via[slot] : null);
+            contacts[o++] = new Contact(c.Resident, 2, Packing.Decode(c.First), c.Venue, c.Overlap, (int)Math.Min(int.MaxValue, c.Exposures), c.Via);
         }
         return new TraceResult(caseResident, query, caseStays, contacts);
     }
@@ -171,16 +198,26 @@ internal sealed class TraceRun
 
     private void Expand(CoPresenceIndex.State s, int degree)
     {
+        _hitCount = 0;
+        _maxHitResident = 0;
         var ws = _windows.AsSpan(0, _windowCount);
         ws.Sort(new ByVenueThenStart());
+        _groupCount = 0;
         var i = 0;
         while (i < ws.Length)
         {
             var j = i + 1;
+            var maxWindow = ws[i].B - ws[i].A;
             while (j < ws.Length && ws[j].Venue == ws[i].Venue)
             {
+                maxWindow = Math.Max(maxWindow, ws[j].B - ws[j].A);
                 j++;
             }
+            if (_groupCount == _groups.Length)
+            {
+                Array.Resize(ref _groups, _groups.Length * 2);
+            }
+            _groups[_groupCount++] = (ws[i].Venue, i, j, maxWindow);
             ScanVenue(s, ws[i].Venue, ws[i..j], degree);
             i = j;
         }
@@ -199,13 +236,11 @@ internal sealed class TraceRun
             _cinSum = new long[size + 1];
             _coutSum = new long[size + 1];
         }
-        _maxWindow = 0;
         _intervals = 0;
         for (var k = 0; k < n; k++)
         {
             _a[k] = ws[k].A;
             _b[k] = ws[k].B;
-            _maxWindow = Math.Max(_maxWindow, ws[k].B - ws[k].A);
             if (ws[k].COut > ws[k].CIn)
             {
                 _cin[_intervals] = ws[k].CIn;
@@ -241,23 +276,64 @@ internal sealed class TraceRun
     /// <summary>The number of windows [A, B] meeting [qin, qout].</summary>
     private int Meets(int n, long qin, long qout) => UpperBound(_a.AsSpan(0, n), qout) - LowerBound(_b.AsSpan(0, n), qin);
 
-    /// <summary>The smallest source among the windows meeting [qin, qout].</summary>
-    private static int MinSource(ReadOnlySpan<Window> ws, ReadOnlySpan<long> a, long maxWindow, long qin, long qout)
+    private void Emit(int resident, uint qin, uint qout, int venue, int k, int via, long overlap)
     {
-        var best = int.MaxValue;
-        for (var k = LowerBound(a, qin - maxWindow); k < ws.Length && ws[k].A <= qout; k++)
+        if (_hitCount == _hits.Length)
         {
-            if (ws[k].B >= qin && ws[k].Src < best)
+            Array.Resize(ref _hits, _hits.Length * 2);
+        }
+        ref var h = ref _hits[_hitCount++];
+        h.Resident = resident;
+        h.In = qin;
+        h.Out = qout;
+        h.Venue = venue;
+        h.K = k;
+        h.Via = via;
+        h.Overlap = overlap;
+        if (resident > _maxHitResident)
+        {
+            _maxHitResident = resident;
+        }
+    }
+
+    private int[] _sparse = new int[256];
+    private bool _sparseBuilt;
+
+    /// <summary>The smallest source among windows [lo, hi) (sorted by start), from a sparse table built once per venue.</summary>
+    private int RangeMin(ReadOnlySpan<Window> ws, int lo, int hi)
+    {
+        var n = ws.Length;
+        var levels = 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)n);
+        if (!_sparseBuilt)
+        {
+            _sparseBuilt = true;
+            if (_sparse.Length < n * levels)
             {
-                best = ws[k].Src;
+                _sparse = new int[Math.Max(n * levels, _sparse.Length * 2)];
+            }
+            for (var i = 0; i < n; i++)
+            {
+                _sparse[i] = ws[i].Src;
+            }
+            for (var l = 1; l < levels; l++)
+            {
+                var half = 1 << (l - 1);
+                var row = l * n;
+                var prev = (l - 1) * n;
+                for (var i = 0; i + (1 << l) <= n; i++)
+                {
+                    _sparse[row + i] = Math.Min(_sparse[prev + i], _sparse[prev + i + half]);
+                }
             }
         }
-        return best;
+        var level = 31 - System.Numerics.BitOperations.LeadingZeroCount((uint)(hi - lo));
+        return Math.Min(_sparse[(level * n) + lo], _sparse[(level * n) + hi - (1 << level)]);
     }
 
     private void ScanVenue(CoPresenceIndex.State s, int venue, ReadOnlySpan<Window> ws, int degree)
     {
         var n = ws.Length;
+        _sparseBuilt = false;
         PrepareVenue(ws);
         var a = _a.AsSpan(0, n);
         var hasDirty = s.DirtyAt(venue, _dirty);
@@ -305,11 +381,7 @@ internal sealed class TraceRun
                         {
                             continue;
                         }
-                        var slot = Touch(resident, (uint)q, venue, ia - ib, 0, degree, out var needVia);
-                        if (needVia != 0)
-                        {
-                            SetVia(slot, _heap.Min(q), needVia);
-                        }
+                        Emit(resident, (uint)q, (uint)q, venue, ia - ib, degree == 2 ? _heap.Min(q) : -1, 0);
                     }
                 }
             }
@@ -327,6 +399,8 @@ internal sealed class TraceRun
                 long maxDuration = tier.MaxDuration![venue];
                 var scanned = 0;
                 var r = 0;
+                var ia = 0;
+                _heap.Clear();
                 while (r < n)
                 {
                     var ulo = ws[r].A;
@@ -355,11 +429,23 @@ internal sealed class TraceRun
                         {
                             continue;
                         }
-                        var slot = Touch(resident, (uint)qin, venue, k, Overlap(qin, qout), degree, out var needVia);
-                        if (needVia != 0)
+                        var via = -1;
+                        if (degree == 2)
                         {
-                            SetVia(slot, MinSource(ws, a, _maxWindow, qin, qout), needVia);
+                            // Windows holding qin (heap, qin only grows) and windows starting in (qin, qout] (range minimum).
+                            while (ia < n && a[ia] <= qin)
+                            {
+                                _heap.Push(ws[ia].Src, ws[ia].B);
+                                ia++;
+                            }
+                            via = _heap.Min(qin);
+                            var until = UpperBound(a, qout);
+                            if (ia < until)
+                            {
+                                via = Math.Min(via, RangeMin(ws, ia, until));
+                            }
                         }
+                        Emit(resident, (uint)qin, (uint)qout, venue, k, via, Overlap(qin, qout));
                     }
                     scanned = p;
                 }
@@ -368,97 +454,181 @@ internal sealed class TraceRun
         if (hasDirty)
         {
             // People with check-ins appended since the base: their stays here, paired from all their check-ins.
-            var events = new List<ulong>();
-            var stays = new List<CoPresenceIndex.StayRecord>();
             foreach (var resident in _dirty)
             {
-                var existing = _map.Get(resident);
-                if (existing >= 0 && _deg[existing] != degree)
-                {
-                    continue;
-                }
-                CoPresenceIndex.PairedStays(s, resident, venue, 0, uint.MaxValue, events, stays);
-                foreach (var st in stays)
+                CoPresenceIndex.PairedStays(s, resident, venue, 0, uint.MaxValue, _dirtyEvents, _dirtyStays);
+                foreach (var st in _dirtyStays)
                 {
                     var k = Meets(n, st.In, st.Out);
-                    if (k <= 0)
+                    if (k > 0)
                     {
-                        continue;
-                    }
-                    var slot = Touch(resident, st.In, venue, k, Overlap(st.In, st.Out), degree, out var needVia);
-                    if (needVia != 0)
-                    {
-                        SetVia(slot, MinSource(ws, a, _maxWindow, st.In, st.Out), needVia);
+                        Emit(resident, st.In, st.Out, venue, k, -1, Overlap(st.In, st.Out));
                     }
                 }
             }
         }
     }
 
+    private const int BucketBits = 12; // 4,096 residents a bucket: its accumulators stay in cache
+    private readonly uint[] _accFirst = new uint[1 << BucketBits];
+    private readonly int[] _accVenue = new int[1 << BucketBits];
+    private readonly int[] _accVia = new int[1 << BucketBits];
+    private readonly long[] _accExp = new long[1 << BucketBits];
+    private readonly long[] _accOvl = new long[1 << BucketBits];
+    private readonly int[] _accStamp = new int[1 << BucketBits];
+    private int[] _touched = new int[1 << BucketBits];
+    private int _generation;
+
     /// <summary>
-    /// Counts a stay of <paramref name="resident"/> meeting <paramref name="k"/> windows. Returns the slot (or -1 when
-    /// the resident is the case or of a lower degree) and whether the source must be set (1) or lowered (2).
+    /// Sums the hits per resident (skipping the case and the residents in <paramref name="excluded"/>, sorted), in
+    /// resident order. The earliest exposure is the smallest (check-in, venue, source). The hits are partitioned by
+    /// resident / 4,096 (one pass, streams that stay in cache), then each bucket is summed into small dense
+    /// accumulators and its residents emitted in order.
     /// </summary>
-    private int Touch(int resident, uint qin, int venue, long k, long overlap, int degree, out int needVia)
+    private List<Acc> Aggregate(int caseResident, int[] excluded, int degree)
     {
-        needVia = 0;
-        var slot = _map.Get(resident);
-        if (slot < 0)
+        var result = new List<Acc>();
+        var n = _hitCount;
+        if (n == 0)
         {
-            slot = NewSlot(resident, (byte)degree, qin, venue, -1, k, overlap);
-            needVia = degree == 2 ? 1 : 0;
-            return slot;
+            return result;
         }
-        if (_deg[slot] != degree)
+        var buckets = (_maxHitResident >> BucketBits) + 1;
+        var start = new int[buckets + 1];
+        var hits = _hits.AsSpan(0, n);
+        foreach (ref readonly var h in hits)
         {
-            return -1;
+            start[(h.Resident >> BucketBits) + 1]++;
         }
-        _exp[slot] += k;
-        _ovl[slot] += overlap;
-        if (qin < _first[slot] || (qin == _first[slot] && venue < _venue[slot]))
+        for (var i = 0; i < buckets; i++)
         {
-            _first[slot] = qin;
-            _venue[slot] = venue;
-            needVia = degree == 2 ? 1 : 0;
+            start[i + 1] += start[i];
         }
-        else if (degree == 2 && qin == _first[slot] && venue == _venue[slot])
+        if (_hits2.Length < n)
         {
-            needVia = 2;
+            _hits2 = new Hit[Math.Max(n, _hits2.Length * 2)];
         }
-        return slot;
+        var cursor = start.AsSpan(0, buckets).ToArray();
+        foreach (ref readonly var h in hits)
+        {
+            _hits2[cursor[h.Resident >> BucketBits]++] = h;
+        }
+        const int mask = (1 << BucketBits) - 1;
+        var ex = 0;
+        for (var bucket = 0; bucket < buckets; bucket++)
+        {
+            var part = _hits2.AsSpan(start[bucket], start[bucket + 1] - start[bucket]);
+            if (part.IsEmpty)
+            {
+                continue;
+            }
+            if (_generation == int.MaxValue)
+            {
+                Array.Clear(_accStamp);
+                _generation = 0;
+            }
+            var gen = ++_generation;
+            var touched = 0;
+            foreach (ref readonly var h in part)
+            {
+                var j = h.Resident & mask;
+                if (_accStamp[j] != gen)
+                {
+                    _accStamp[j] = gen;
+                    _touched[touched++] = j;
+                    _accFirst[j] = h.In;
+                    _accVenue[j] = h.Venue;
+                    _accExp[j] = h.K;
+                    _accOvl[j] = h.Overlap;
+                    _accVia[j] = int.MaxValue;
+                    continue;
+                }
+                _accExp[j] += h.K;
+                _accOvl[j] += h.Overlap;
+                if (h.In < _accFirst[j] || (h.In == _accFirst[j] && h.Venue < _accVenue[j]))
+                {
+                    _accFirst[j] = h.In;
+                    _accVenue[j] = h.Venue;
+                }
+            }
+            if (degree == 2)
+            {
+                // The source of the earliest exposure: only the hits at it, and only those need a look-up.
+                foreach (ref readonly var h in part)
+                {
+                    var j = h.Resident & mask;
+                    if (h.In == _accFirst[j] && h.Venue == _accVenue[j])
+                    {
+                        var via = h.Via >= 0 ? h.Via : ResolveVia(h);
+                        if (via < _accVia[j])
+                        {
+                            _accVia[j] = via;
+                        }
+                    }
+                }
+            }
+            var order = _touched.AsSpan(0, touched);
+            order.Sort();
+            var first = bucket << BucketBits;
+            foreach (var j in order)
+            {
+                var resident = first + j;
+                while (ex < excluded.Length && excluded[ex] < resident)
+                {
+                    ex++;
+                }
+                if (resident == caseResident || (ex < excluded.Length && excluded[ex] == resident))
+                {
+                    continue;
+                }
+                result.Add(new Acc { Resident = resident, First = _accFirst[j], Venue = _accVenue[j], Via = degree == 2 ? _accVia[j] : -1, Exposures = _accExp[j], Overlap = _accOvl[j] });
+            }
+        }
+        return result;
     }
 
-    private void SetVia(int slot, int via, int mode)
+    /// <summary>The smallest source among the windows at the hit's venue meeting the hit's stay.</summary>
+    private int ResolveVia(in Hit h)
     {
-        if (mode == 1 || via < _via[slot])
+        int lo = 0, hi = _groupCount;
+        while (lo < hi)
         {
-            _via[slot] = via;
+            var mid = (lo + hi) >>> 1;
+            if (_groups[mid].Venue < h.Venue)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
         }
-    }
-
-    private int NewSlot(int resident, byte degree, uint first, int venue, int via, long exposures, long overlap)
-    {
-        if (_slots == _res.Length)
+        var (_, start, end, maxWindow) = _groups[lo];
+        var ws = _windows.AsSpan(start, end - start);
+        var target = (long)h.In - maxWindow; // windows starting earlier end before the stay
+        lo = 0;
+        hi = ws.Length;
+        while (lo < hi)
         {
-            var size = _res.Length * 2;
-            Array.Resize(ref _res, size);
-            Array.Resize(ref _deg, size);
-            Array.Resize(ref _first, size);
-            Array.Resize(ref _venue, size);
-            Array.Resize(ref _via, size);
-            Array.Resize(ref _exp, size);
-            Array.Resize(ref _ovl, size);
+            var mid = (lo + hi) >>> 1;
+            if (ws[mid].A < target)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
         }
-        var slot = _slots++;
-        _res[slot] = resident;
-        _deg[slot] = degree;
-        _first[slot] = first;
-        _venue[slot] = venue;
-        _via[slot] = via;
-        _exp[slot] = exposures;
-        _ovl[slot] = overlap;
-        _map.Add(resident, slot);
-        return slot;
+        var best = int.MaxValue;
+        for (var k = lo; k < ws.Length && ws[k].A <= h.Out; k++)
+        {
+            if (ws[k].B >= h.In && ws[k].Src < best)
+            {
+                best = ws[k].Src;
+            }
+        }
+        return best;
     }
 
     private static int LowerBoundTime(ReadOnlySpan<ulong> entries, long time)
@@ -522,83 +692,6 @@ internal sealed class TraceRun
             }
         }
         return lo;
-    }
-}
-
-/// <summary>Open addressing, linear probing, int keys ≥ 0 to int values.</summary>
-internal sealed class ResidentMap
-{
-    private int[] _keys = NewKeys(1024);
-    private int[] _values = new int[1024];
-    private int _count;
-    private int _shift = 32 - 10;
-
-    private static int[] NewKeys(int size)
-    {
-        var k = new int[size];
-        k.AsSpan().Fill(-1);
-        return k;
-    }
-
-    public void Clear()
-    {
-        if (_count > 0)
-        {
-            _keys.AsSpan().Fill(-1);
-            _count = 0;
-        }
-    }
-
-    private int Home(int key) => (int)(unchecked((uint)key * 0x9E3779B1u) >> _shift);
-
-    public int Get(int key)
-    {
-        var mask = _keys.Length - 1;
-        for (var i = Home(key); ; i = (i + 1) & mask)
-        {
-            var k = _keys[i];
-            if (k == key)
-            {
-                return _values[i];
-            }
-            if (k < 0)
-            {
-                return -1;
-            }
-        }
-    }
-
-    public void Add(int key, int value)
-    {
-        if ((_count + 1) * 2 > _keys.Length)
-        {
-            var oldKeys = _keys;
-            var oldValues = _values;
-            _keys = NewKeys(oldKeys.Length * 2);
-            _values = new int[oldKeys.Length * 2];
-            _shift--;
-            for (var j = 0; j < oldKeys.Length; j++)
-            {
-                if (oldKeys[j] >= 0)
-                {
-                    Insert(oldKeys[j], oldValues[j]);
-                }
-            }
-        }
-        Insert(key, value);
-        _count++;
-    }
-
-    private void Insert(int key, int value)
-    {
-        var mask = _keys.Length - 1;
-        var i = Home(key);
-        while (_keys[i] >= 0)
-        {
-            i = (i + 1) & mask;
-        }
-        _keys[i] = key;
-        _values[i] = value;
     }
 }
 

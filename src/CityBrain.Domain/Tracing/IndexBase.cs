@@ -68,55 +68,48 @@ internal sealed class IndexBase
 
     /// <summary>
     /// Builds from raw rows: <paramref name="residents"/>[i] and <paramref name="events"/>[i] (packed) for i &lt;
-    /// <paramref name="count"/>. A parallel, stable counting sort by resident (so input in time order needs no sort
-    /// afterwards; otherwise each resident's few events are sorted), then the venue side (<see cref="FromResidentSide"/>).
+    /// <paramref name="count"/>. (1) A parallel, stable counting sort by resident, remembering each row's position
+    /// (so input in time order needs no sort afterwards; otherwise each resident's few events are sorted); (2) each
+    /// resident's stays paired, the duration written back to the row of the check-in; (3) the stays scattered by venue
+    /// in the order of the input rows, so input in time order (what the database gives) leaves every venue's stays
+    /// already sorted by time, and only other orders pay for sorting them.
     /// </summary>
-    public static IndexBase Build(int[] residents, ulong[] events, int count, int residentCapacity, int venueCapacity, Action? releaseInput = null)
+    public static IndexBase Build(int[] residents, ulong[] events, int count, int residentCapacity, int venueCapacity)
     {
         if (count == 0)
         {
-            releaseInput?.Invoke();
             return Empty;
         }
-        var k = Math.Clamp(Workers, 1, 4); // per-chunk histograms are residentCapacity ints each
-        var chunk = (count + k - 1) / k;
-        var hist = new int[k][];
-        Parallel.For(0, k, c =>
+        // Scratch arrays, each used by two phases (fresh gigabytes cost page faults, and the garbage waits for a full GC).
+        var offsets = LargeArrays.Zeroed<int>(residentCapacity + 1);
+        var entries = LargeArrays.Uninitialized<ulong>(count);
+        var rowOf = LargeArrays.Uninitialized<uint>(count);        // then: durations of the stays being scattered
+        var scratchA = LargeArrays.Uninitialized<uint>(count);     // residents being partitioned, then: durations by row
+        var scratchB = LargeArrays.Uninitialized<ulong>(count);    // events being partitioned, then: stays being scattered
+        var scratchC = LargeArrays.Uninitialized<int>(count);      // rows being partitioned, then: venues of the stays
+        ByResident(residents, events, count, residentCapacity, offsets, entries, rowOf, scratchA, scratchB, scratchC);
+        SortSegments(offsets, entries, rowOf);
+        var durations = scratchA;
+        Array.Clear(durations, 0, count);
+        var minTime = PairStays(offsets, entries, rowOf, durations);
+        return WithTiers(offsets, entries, residents, events, durations, venueCapacity, minTime, scratchB, scratchC, rowOf);
+    }
+
+    /// <summary>The venue side for a resident side already built (a merge): rows are taken in resident order.</summary>
+    private static IndexBase FromResidentSide(int[] offsets, ulong[] entries, int venueCapacity)
+    {
+        var residents = LargeArrays.Uninitialized<int>(entries.Length);
+        var bounds = ChunkBounds(offsets, Workers * 4);
+        Parallel.For(0, bounds.Length - 1, c =>
         {
-            var h = hist[c] = new int[residentCapacity];
-            var end = Math.Min(count, (c + 1) * chunk);
-            for (var i = c * chunk; i < end; i++)
+            for (var r = bounds[c]; r < bounds[c + 1]; r++)
             {
-                h[residents[i]]++;
+                residents.AsSpan(offsets[r], offsets[r + 1] - offsets[r]).Fill(r);
             }
         });
-        var offsets = new int[residentCapacity + 1];
-        var pos = 0;
-        for (var r = 0; r < residentCapacity; r++)
-        {
-            offsets[r] = pos;
-            for (var c = 0; c < k; c++)
-            {
-                var n = hist[c][r];
-                hist[c][r] = pos;
-                pos += n;
-            }
-        }
-        offsets[residentCapacity] = pos;
-        var entries = GC.AllocateUninitializedArray<ulong>(count);
-        Parallel.For(0, k, c =>
-        {
-            var cursor = hist[c];
-            var end = Math.Min(count, (c + 1) * chunk);
-            for (var i = c * chunk; i < end; i++)
-            {
-                entries[cursor[residents[i]]++] = events[i];
-            }
-        });
-        hist = null;
-        releaseInput?.Invoke();
-        SortSegments(offsets, entries);
-        return FromResidentSide(offsets, entries, venueCapacity);
+        var durations = LargeArrays.Zeroed<uint>(entries.Length);
+        var minTime = PairStays(offsets, entries, null, durations);
+        return WithTiers(offsets, entries, residents, entries, durations, venueCapacity, minTime);
     }
 
     /// <summary>
@@ -166,7 +159,7 @@ internal sealed class IndexBase
             throw new InvalidOperationException($"The index holds at most {Array.MaxLength} check-ins.");
         }
         offsets[resCap] = (int)total;
-        var entries = GC.AllocateUninitializedArray<ulong>((int)total);
+        var entries = LargeArrays.Uninitialized<ulong>((int)total);
         var bounds = ChunkBounds(offsets, Workers * 4);
         Parallel.For(0, bounds.Length - 1, c =>
         {
@@ -239,7 +232,97 @@ internal sealed class IndexBase
         return bounds;
     }
 
-    private static void SortSegments(int[] offsets, ulong[] entries)
+    /// <summary>The shift that cuts keys below <paramref name="capacity"/> into at most 2,048 buckets.</summary>
+    private static int BucketShift(int capacity)
+    {
+        var shift = 0;
+        while (((long)capacity >> shift) >= 2048)
+        {
+            shift++;
+        }
+        return shift;
+    }
+
+    /// <summary>
+    /// The stable transpose of the rows into resident order, cache-friendly in two passes: rows are partitioned by the
+    /// high bits of the resident (at most 2,048 output streams, which stay in cache), then each bucket (a few thousand
+    /// residents, a few MiB) is counting-sorted on its own. A one-pass counting sort over ten million residents writes
+    /// every row to a random place in gigabytes of memory and was five times slower.
+    /// </summary>
+    private static void ByResident(int[] residents, ulong[] events, int count, int residentCapacity, int[] offsets, ulong[] entries, uint[] rowOf,
+        uint[] tmpRes, ulong[] tmpEv, int[] tmpRow)
+    {
+        var shift = BucketShift(residentCapacity);
+        var buckets = (int)(((long)residentCapacity - 1) >> shift) + 1;
+        var parts = Math.Min(16, Workers * 2);
+        var chunk = (count + parts - 1) / parts;
+        var cursors = new int[parts][];
+        Parallel.For(0, parts, c =>
+        {
+            var h = cursors[c] = new int[buckets];
+            var end = Math.Min(count, (c + 1) * chunk);
+            for (var i = c * chunk; i < end; i++)
+            {
+                h[residents[i] >> shift]++;
+            }
+        });
+        var bucketStart = new int[buckets + 1];
+        var pos = 0;
+        for (var b = 0; b < buckets; b++)
+        {
+            bucketStart[b] = pos;
+            for (var c = 0; c < parts; c++)
+            {
+                var n = cursors[c][b];
+                cursors[c][b] = pos;
+                pos += n;
+            }
+        }
+        bucketStart[buckets] = pos;
+        Parallel.For(0, parts, c =>
+        {
+            var cursor = cursors[c];
+            var end = Math.Min(count, (c + 1) * chunk);
+            for (var i = c * chunk; i < end; i++)
+            {
+                var r = residents[i];
+                var p = cursor[r >> shift]++;
+                tmpRes[p] = (uint)r;
+                tmpEv[p] = events[i];
+                tmpRow[p] = i;
+            }
+        });
+        Parallel.For(0, buckets, () => new int[1 << shift], (b, _, local) =>
+        {
+            var first = b << shift;
+            var width = Math.Min(residentCapacity - first, 1 << shift);
+            var from = bucketStart[b];
+            var to = bucketStart[b + 1];
+            local.AsSpan(0, width).Clear();
+            for (var q = from; q < to; q++)
+            {
+                local[(int)tmpRes[q] - first]++;
+            }
+            var p = from;
+            for (var j = 0; j < width; j++)
+            {
+                offsets[first + j] = p;
+                var n = local[j];
+                local[j] = p;
+                p += n;
+            }
+            for (var q = from; q < to; q++)
+            {
+                var at = local[(int)tmpRes[q] - first]++;
+                entries[at] = tmpEv[q];
+                rowOf[at] = (uint)tmpRow[q];
+            }
+            return local;
+        }, _ => { });
+        offsets[residentCapacity] = count;
+    }
+
+    private static void SortSegments(int[] offsets, ulong[] entries, uint[] rowOf)
     {
         var bounds = ChunkBounds(offsets, Workers * 4);
         Parallel.For(0, bounds.Length - 1, c =>
@@ -251,7 +334,7 @@ internal sealed class IndexBase
                 {
                     if (seg[i] < seg[i - 1])
                     {
-                        seg.Sort();
+                        seg.Sort(rowOf.AsSpan(offsets[r], seg.Length));
                         break;
                     }
                 }
@@ -260,21 +343,17 @@ internal sealed class IndexBase
     }
 
     /// <summary>
-    /// The venue side from the resident side: pair each resident's stays (in parallel over resident ranges), count them
-    /// per tier and venue, scatter them, then sort each venue's segment by check-in time where it is not sorted yet.
+    /// Pairs every resident's stays (in parallel over resident ranges) and writes each check-in's duration (0 for a
+    /// point) to <paramref name="durations"/> at the check-in's row (<paramref name="rowOf"/>, or its position when
+    /// null). Returns the earliest time.
     /// </summary>
-    public static IndexBase FromResidentSide(int[] offsets, ulong[] entries, int venueCapacity)
+    private static uint PairStays(int[] offsets, ulong[] entries, uint[]? rowOf, uint[] durations)
     {
-        var resCap = offsets.Length - 1;
-        var n = entries.Length;
-        var durations = GC.AllocateUninitializedArray<uint>(n);
-        var bounds = ChunkBounds(offsets, Math.Min(16, Workers * 2));
+        var bounds = ChunkBounds(offsets, Math.Min(16, Workers * 4));
         var parts = bounds.Length - 1;
-        var counts = new int[parts][];
         var minTimes = new uint[parts];
         Parallel.For(0, parts, c =>
         {
-            var cnt = counts[c] = new int[TierCount * venueCapacity];
             var match = new int[256];
             var min = uint.MaxValue;
             for (var r = bounds[c]; r < bounds[c + 1]; r++)
@@ -286,6 +365,15 @@ internal sealed class IndexBase
                     continue;
                 }
                 min = Math.Min(min, Packing.Time(seg[0]));
+                var anyOut = false;
+                foreach (var e in seg)
+                {
+                    anyOut |= Packing.IsOut(e);
+                }
+                if (!anyOut)
+                {
+                    continue; // all points: durations stay 0
+                }
                 if (match.Length < seg.Length)
                 {
                     match = new int[Math.Max(seg.Length, match.Length * 2)];
@@ -293,71 +381,142 @@ internal sealed class IndexBase
                 StayPairing.Pair(seg, match);
                 for (var i = 0; i < seg.Length; i++)
                 {
-                    var e = seg[i];
-                    if (Packing.IsOut(e))
+                    if (match[i] >= 0)
                     {
-                        continue;
+                        var row = rowOf is null ? start + i : (int)rowOf[start + i];
+                        durations[row] = Packing.Time(seg[match[i]]) - Packing.Time(seg[i]);
                     }
-                    var d = match[i] < 0 ? 0u : Packing.Time(seg[match[i]]) - Packing.Time(e);
-                    durations[start + i] = d;
-                    cnt[(TierOf(d) * venueCapacity) + Packing.Id(e)]++;
                 }
             }
             minTimes[c] = min;
         });
+        return minTimes.Length == 0 ? uint.MaxValue : minTimes.Min();
+    }
+
+    /// <summary>
+    /// Scatters the stays (rows that are check-ins) into the tiers by venue, in row order (parallel, stable: each chunk
+    /// of rows writes after the previous chunk's stays of the same venue), then sorts the venue segments that are not
+    /// in time order and records each venue's longest stay per tier.
+    /// </summary>
+    private static IndexBase WithTiers(int[] offsets, ulong[] entries, int[] rowResidents, ulong[] rowEvents, uint[] rowDurations, int venueCapacity, uint minTime,
+        ulong[]? scratchEntries = null, int[]? scratchVenues = null, uint[]? scratchDurations = null)
+    {
+        var n = entries.Length; // the rows (the builder's arrays may be longer)
+        var shift = BucketShift(venueCapacity);
+        var buckets = (int)(((long)venueCapacity - 1) >> shift) + 1;
+        var parts = Math.Min(16, Workers * 2);
+        var chunk = (n + parts - 1) / parts;
+        // Pass 1: the check-ins (stays) partitioned by venue bucket, in row order.
+        var cursors = new int[parts][];
+        Parallel.For(0, parts, c =>
+        {
+            var h = cursors[c] = new int[buckets];
+            var end = Math.Min(n, (c + 1) * chunk);
+            for (var i = c * chunk; i < end; i++)
+            {
+                var e = rowEvents[i];
+                if (!Packing.IsOut(e))
+                {
+                    h[Packing.Id(e) >> shift]++;
+                }
+            }
+        });
+        var bucketStart = new int[buckets + 1];
+        var stays = 0;
+        for (var b = 0; b < buckets; b++)
+        {
+            bucketStart[b] = stays;
+            for (var c = 0; c < parts; c++)
+            {
+                var k = cursors[c][b];
+                cursors[c][b] = stays;
+                stays += k;
+            }
+        }
+        bucketStart[buckets] = stays;
+        var tmpEntry = scratchEntries is { } se && se.Length >= stays ? se : LargeArrays.Uninitialized<ulong>(stays);
+        var tmpVenue = scratchVenues is { } sv && sv.Length >= stays ? sv : LargeArrays.Uninitialized<int>(stays);
+        var tmpDur = scratchDurations is { } sd && sd.Length >= stays ? sd : LargeArrays.Uninitialized<uint>(stays);
+        Parallel.For(0, parts, c =>
+        {
+            var cursor = cursors[c];
+            var end = Math.Min(n, (c + 1) * chunk);
+            for (var i = c * chunk; i < end; i++)
+            {
+                var e = rowEvents[i];
+                if (Packing.IsOut(e))
+                {
+                    continue;
+                }
+                var v = Packing.Id(e);
+                var p = cursor[v >> shift]++;
+                tmpEntry[p] = Packing.StayEntry(Packing.Time(e), rowResidents[i]);
+                tmpVenue[p] = v;
+                tmpDur[p] = rowDurations[i];
+            }
+        });
+        // Pass 2: per bucket, count by (tier, venue); then the tiers' offsets; then per bucket the stable scatter.
+        var tierCounts = new int[TierCount][];
+        for (var t = 0; t < TierCount; t++)
+        {
+            tierCounts[t] = new int[venueCapacity];
+        }
+        Parallel.For(0, buckets, b =>
+        {
+            for (var q = bucketStart[b]; q < bucketStart[b + 1]; q++)
+            {
+                tierCounts[TierOf(tmpDur[q])][tmpVenue[q]]++; // buckets own disjoint venues: no races
+            }
+        });
         var tierOffsets = new int[TierCount][];
-        long pos = 0;
         for (var t = 0; t < TierCount; t++)
         {
             var off = tierOffsets[t] = new int[venueCapacity + 1];
-            pos = 0;
+            var cnt = tierCounts[t];
+            var pos = 0;
             for (var v = 0; v < venueCapacity; v++)
             {
-                off[v] = (int)pos;
-                var idx = (t * venueCapacity) + v;
-                for (var c = 0; c < parts; c++)
-                {
-                    var k = counts[c][idx];
-                    counts[c][idx] = (int)pos;
-                    pos += k;
-                }
+                off[v] = pos;
+                pos += cnt[v];
             }
-            off[venueCapacity] = (int)pos;
+            off[venueCapacity] = pos;
         }
+        tierCounts = null;
         var tierEntries = new ulong[TierCount][];
         var tierDurations = new uint[TierCount][];
         for (var t = 0; t < TierCount; t++)
         {
-            tierEntries[t] = GC.AllocateUninitializedArray<ulong>(tierOffsets[t][venueCapacity]);
-            tierDurations[t] = t == 0 ? [] : GC.AllocateUninitializedArray<uint>(tierOffsets[t][venueCapacity]);
+            tierEntries[t] = LargeArrays.Uninitialized<ulong>(tierOffsets[t][venueCapacity]);
+            tierDurations[t] = t == 0 ? [] : LargeArrays.Uninitialized<uint>(tierOffsets[t][venueCapacity]);
         }
-        Parallel.For(0, parts, c =>
+        Parallel.For(0, buckets, () => new int[TierCount << shift], (b, _, local) =>
         {
-            var cursor = counts[c];
-            for (var r = bounds[c]; r < bounds[c + 1]; r++)
+            var first = b << shift;
+            var width = Math.Min(venueCapacity - first, 1 << shift);
+            for (var t = 0; t < TierCount; t++)
             {
-                var start = offsets[r];
-                var end = offsets[r + 1];
-                for (var i = start; i < end; i++)
-                {
-                    var e = entries[i];
-                    if (Packing.IsOut(e))
-                    {
-                        continue;
-                    }
-                    var d = durations[i];
-                    var t = TierOf(d);
-                    var p = cursor[(t * venueCapacity) + Packing.Id(e)]++;
-                    tierEntries[t][p] = Packing.StayEntry(Packing.Time(e), r);
-                    if (t > 0)
-                    {
-                        tierDurations[t][p] = d;
-                    }
-                }
+                Array.Copy(tierOffsets[t], first, local, t << shift, width);
             }
-        });
-        counts = null;
-        durations = null;
+            var points = tierEntries[0];
+            for (var q = bucketStart[b]; q < bucketStart[b + 1]; q++)
+            {
+                var d = tmpDur[q];
+                var localVenue = tmpVenue[q] - first;
+                if (d == 0)
+                {
+                    points[local[localVenue]++] = tmpEntry[q];
+                    continue;
+                }
+                var t = TierOf(d);
+                var p = local[(t << shift) + localVenue]++;
+                tierEntries[t][p] = tmpEntry[q];
+                tierDurations[t][p] = d;
+            }
+            return local;
+        }, _ => { });
+        tmpEntry = null;
+        tmpVenue = null;
+        tmpDur = null;
         var maxDur = new uint[TierCount][];
         for (var t = 1; t < TierCount; t++)
         {
@@ -410,7 +569,7 @@ internal sealed class IndexBase
         {
             tiers[t] = new StayTier(tierOffsets[t], tierEntries[t], t == 0 ? null : tierDurations[t], t == 0 ? null : maxDur[t]);
         }
-        return new IndexBase(offsets, entries, tiers, minTimes.Length == 0 ? uint.MaxValue : minTimes.Min());
+        return new IndexBase(offsets, entries, tiers, minTime);
     }
 }
 

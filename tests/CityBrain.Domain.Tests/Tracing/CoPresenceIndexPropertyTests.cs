@@ -213,6 +213,28 @@ public sealed class CoPresenceIndexPropertyTests
     }
 
     [Theory]
+    [InlineData(Variant.BulkShuffled)]
+    [InlineData(Variant.BulkTimeOrder)]
+    [InlineData(Variant.BulkThenAppendBatchesWithMerges)]
+    public void Trace_LargeSparseKeys_EqualsBruteForce(Variant variant)
+    {
+        // Keys spread up to ~1,000,000: the bulk build's radix passes then cut keys into multi-key buckets.
+        for (var seed = 0; seed < 40; seed++)
+        {
+            var rng = new Random(seed + 9000);
+            var data = RandomCity(rng, 40, 8, 300, 0.5, 900)
+                .Select(c => c with { Resident = (c.Resident * 24_989) + 7, Venue = (c.Venue * 130_003) + 11 }).ToList();
+            var index = Build(data, variant, rng);
+            for (var query = 0; query < 4; query++)
+            {
+                var p = (rng.Next(40) * 24_989) + 7;
+                var q = new TraceQuery(data[rng.Next(data.Count)].At + rng.Next(86_400), 1 + rng.Next(3), 900, 1 + (query % 2));
+                AssertSameTrace(data, index, p, q, $"seed {seed}, sparse keys, {variant}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void RemoveBefore_RandomCities_EqualsFreshBuildOfTheRest(bool withTail)

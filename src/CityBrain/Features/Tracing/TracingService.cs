@@ -44,6 +44,9 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
 {
     public const int MaxWindowMinutes = 24 * 60;
 
+    /// <summary>The most contacts one trace may hold (stored, listed and put on the lists when confirmed).</summary>
+    public int MaxContacts { get; init; } = 200_000;
+
     /// <summary>The engine's limit on the period (issue 4: default 14).</summary>
     public const int MaxDays = 28;
 
@@ -80,6 +83,15 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
         var sw = Stopwatch.StartNew();
         var result = idx.Trace(checked((int)caseKey), new TraceQuery(at.ToUnixTimeSeconds(), days, window * 60, degree));
         var millis = sw.Elapsed.TotalMilliseconds;
+        if (result.Contacts.Count > MaxContacts)
+        {
+            // A second-degree trace through the busiest venues can reach a large part of the city: that is not a list
+            // anyone can act on, and confirming it would turn hundreds of thousands of codes yellow at once.
+            var first = result.Contacts.Count(k => k.Degree == 1);
+            throw new InputException(degree == 2 ? "degree" : "window_minutes",
+                $"the trace found {first:N0} close and {result.Contacts.Count - first:N0} secondary contacts, more than the {MaxContacts:N0} one trace may hold: " +
+                (degree == 2 ? "trace the first degree, or narrow the window or the days" : "narrow the window or the days"));
+        }
 
         var people = ResidentStore.RevealMany(c, result.Contacts.Select(k => (long)k.Resident).Append(caseKey), app.Keys.Protector, idNumbersOnly: true);
         var police = TraceStore.PoliceAreas(c);
