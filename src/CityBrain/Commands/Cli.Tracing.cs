@@ -13,7 +13,7 @@ namespace CityBrain.Commands;
 public static partial class Cli
 {
     internal static TracingService TracingFor(CityBrainApp app, HealthCodeService service, CoPresenceIndex index) =>
-        new(app, service, new VenueRegistry(app), () => index) { RetainedOnly = false };
+        new(app, service, new VenueRegistry(app), () => index) { RetainedOnly = false, MaxContacts = app.Options.TraceMaxContacts };
 
     /// <summary>2020-01-01T00:00Z: the tracing index holds nothing earlier.</summary>
     private const long TracingEpochSeconds = 1_577_836_800;

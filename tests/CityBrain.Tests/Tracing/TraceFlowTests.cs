@@ -203,3 +203,37 @@ public abstract class TraceFlowTests<TServer>(TServer server) where TServer : Se
 public sealed class TraceFlowSqliteTests(SqliteServer server) : TraceFlowTests<SqliteServer>(server), IClassFixture<SqliteServer>;
 
 public sealed class TraceFlowPostgresTests(PostgresServer server) : TraceFlowTests<PostgresServer>(server), IClassFixture<PostgresServer>;
+
+/// <summary>A server that lets a trace hold one contact.</summary>
+public sealed class CappedTraceServer : ServerFixture
+{
+    protected override bool Postgres => false;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["CityBrain:TraceMaxContacts"] = "1";
+}
+
+public sealed class TraceCapTests(CappedTraceServer server) : IClassFixture<CappedTraceServer>
+{
+    [Fact]
+    public async Task Trace_MoreContactsThanTheCap_400AskingToNarrowAndNothingStored()
+    {
+        await server.App.Services.GetRequiredService<TraceIndex>().WhenReady;
+        using var admin = await server.LoginAsync("admin");
+        (await admin.PostAsJsonAsync("/api/v1/admin/venues", new { venue_id = "CAP-1", name = "大卖场", type = "mall", division_code = "330106", lat = 30.27, lon = 120.13, capacity = 0 }, ServerFixture.Json))
+            .EnsureSuccessStatusCode();
+        var ids = new List<string>();
+        using var checkpoint = await server.LoginAsync("checkpoint");
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, id, _) = await server.NewResidentAsync();
+            ids.Add(id);
+            (await checkpoint.PostAsJsonAsync("/api/v1/checkpoint/checkin-by-id", new { venue_id = "CAP-1", id_number = id }, ServerFixture.Json)).EnsureSuccessStatusCode();
+        }
+        using var official = await server.LoginAsync("official");
+        var r = await official.PostAsJsonAsync("/api/v1/traces", new { resident_id = ids[0], degree = 1, why = "a crowded mall" }, ServerFixture.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var problem = await r.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("more than the 1 one trace may hold", problem.GetProperty("errors").GetProperty("window_minutes")[0].GetString());
+        Assert.Empty((await official.GetFromJsonAsync<JsonElement>("/api/v1/traces")).EnumerateArray());
+    }
+}

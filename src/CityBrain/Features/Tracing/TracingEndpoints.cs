@@ -23,7 +23,11 @@ public static class TracingEndpoints
         builder.Services.AddSingleton(sp =>
         {
             var index = sp.GetRequiredService<TraceIndex>();
-            return new TracingService(sp.GetRequiredService<CityBrainApp>(), sp.GetRequiredService<HealthCodeService>(), sp.GetRequiredService<VenueRegistry>(), () => index.Current);
+            var app = sp.GetRequiredService<CityBrainApp>();
+            return new TracingService(app, sp.GetRequiredService<HealthCodeService>(), sp.GetRequiredService<VenueRegistry>(), () => index.Current)
+            {
+                MaxContacts = app.Options.TraceMaxContacts,
+            };
         });
         builder.Services.AddHostedService<TracingJobs>();
         return builder;

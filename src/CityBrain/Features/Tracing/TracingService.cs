@@ -45,7 +45,7 @@ public sealed class TracingService(CityBrainApp app, HealthCodeService codes, Ve
     public const int MaxWindowMinutes = 24 * 60;
 
     /// <summary>The most contacts one trace may hold (stored, listed and put on the lists when confirmed).</summary>
-    public int MaxContacts { get; init; } = 200_000;
+    public int MaxContacts { get; init; } = new CityBrainOptions().TraceMaxContacts;
 
     /// <summary>The engine's limit on the period (issue 4: default 14).</summary>
     public const int MaxDays = 28;
