@@ -224,9 +224,25 @@ public static class CheckinStore
 
     public static void CreateSecondaryIndexes(DbConnection c)
     {
-        foreach (var (_, create) in SecondaryIndexes)
+        var sqlite = c is Microsoft.Data.Sqlite.SqliteConnection;
+        if (sqlite)
         {
-            c.Execute(create, commandTimeout: 0);
+            // Sort in memory on both cores: the default page cache makes the index build spill and run on one thread.
+            c.Execute("PRAGMA threads=4; PRAGMA cache_size=-1048576;");
+        }
+        try
+        {
+            foreach (var (_, create) in SecondaryIndexes)
+            {
+                c.Execute(create, commandTimeout: 0);
+            }
+        }
+        finally
+        {
+            if (sqlite)
+            {
+                c.Execute("PRAGMA threads=0; PRAGMA cache_size=-32768;");
+            }
         }
     }
 

@@ -7,78 +7,107 @@ public static class Csv
 {
     public readonly record struct Record(int Line, string[] Fields);
 
+    /// <remarks>
+    /// A line without a quote character (nearly every line of a machine-written file) is split on its commas directly;
+    /// a line with quotes goes through the full state machine, joined with the following lines while a quoted field is
+    /// still open. Lines end at LF, CRLF or a lone CR; blank lines are skipped.
+    /// </remarks>
     public static IEnumerable<Record> Read(TextReader reader)
     {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var line = 1;
-        var recordLine = 1;
-        var inQuotes = false;
-        var any = false;
-        int ch;
-        while ((ch = reader.Read()) != -1)
+        var line = 0;
+        string? text;
+        while ((text = reader.ReadLine()) is not null)
         {
-            var c = (char)ch;
+            line++;
+            if (text.Length == 0)
+            {
+                continue;
+            }
+            if (!text.Contains('"', StringComparison.Ordinal))
+            {
+                yield return new Record(line, Split(text));
+                continue;
+            }
+            var recordLine = line;
+            var fields = new List<string>();
+            while (Quoted(text, fields))
+            {
+                var next = reader.ReadLine();
+                if (next is null)
+                {
+                    break;   // a quote left open at the end of the file: the field runs to the end, as it reads
+                }
+                line++;
+                text += "\n" + next;
+                fields.Clear();
+            }
+            yield return new Record(recordLine, [.. fields]);
+        }
+    }
+
+    private static string[] Split(string text)
+    {
+        var count = 1;
+        foreach (var c in text)
+        {
+            if (c == ',')
+            {
+                count++;
+            }
+        }
+        var fields = new string[count];
+        var start = 0;
+        for (var i = 0; i < count - 1; i++)
+        {
+            var comma = text.IndexOf(',', start);
+            fields[i] = text[start..comma];
+            start = comma + 1;
+        }
+        fields[count - 1] = text[start..];
+        return fields;
+    }
+
+    /// <summary>Parses one record with quotes (RFC 4180: doubled quotes inside); returns whether a quoted field is still open.</summary>
+    private static bool Quoted(string text, List<string> fields)
+    {
+        var field = new StringBuilder();
+        var inQuotes = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
             if (inQuotes)
             {
-                if (c == '"')
+                if (c != '"')
                 {
-                    if (reader.Peek() == '"')
-                    {
-                        reader.Read();
-                        field.Append('"');
-                    }
-                    else
-                    {
-                        inQuotes = false;
-                    }
+                    field.Append(c);
+                }
+                else if (i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
                 }
                 else
                 {
-                    if (c == '\n')
-                    {
-                        line++;
-                    }
-                    field.Append(c);
+                    inQuotes = false;
                 }
                 continue;
             }
-            switch (c)
+            if (c == '"' && field.Length == 0)
             {
-                case '"' when field.Length == 0:
-                    inQuotes = true;
-                    any = true;
-                    break;
-                case ',':
-                    fields.Add(field.ToString());
-                    field.Clear();
-                    any = true;
-                    break;
-                case '\r':
-                    break;
-                case '\n':
-                    if (any || field.Length > 0)
-                    {
-                        fields.Add(field.ToString());
-                        yield return new Record(recordLine, [.. fields]);
-                    }
-                    fields.Clear();
-                    field.Clear();
-                    any = false;
-                    line++;
-                    recordLine = line;
-                    break;
-                default:
-                    field.Append(c);
-                    any = true;
-                    break;
+                inQuotes = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
             }
         }
-        if (any || field.Length > 0)
-        {
-            fields.Add(field.ToString());
-            yield return new Record(recordLine, [.. fields]);
-        }
+        fields.Add(field.ToString());
+        return inQuotes;
     }
 
     /// <summary>Maps header names to column indexes, checking the required ones are there.</summary>

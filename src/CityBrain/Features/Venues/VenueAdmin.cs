@@ -243,11 +243,15 @@ public sealed class VenueAdmin(CityBrainApp app, VenueRegistry registry)
                     errors.Add(new RowError(rec.Line, "venue_id", $"no venue '{f[iVenue]}'"));
                     continue;
                 }
-                if (!DateTimeOffset.TryParseExact(f[iTime].Trim(), ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"],
-                        CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) || !f[iTime].Contains('T', StringComparison.Ordinal))
+                if (!Iso8601.TryParseUnixSeconds(f[iTime], out var unix))
                 {
-                    errors.Add(new RowError(rec.Line, "time", $"'{f[iTime]}' is not an ISO 8601 time with an offset"));
-                    continue;
+                    if (!DateTimeOffset.TryParseExact(f[iTime].Trim(), ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"],
+                            CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) || !f[iTime].Contains('T', StringComparison.Ordinal))
+                    {
+                        errors.Add(new RowError(rec.Line, "time", $"'{f[iTime]}' is not an ISO 8601 time with an offset"));
+                        continue;
+                    }
+                    unix = at.ToUnixTimeSeconds();
                 }
                 var direction = iDirection >= 0 && iDirection < f.Length ? f[iDirection].Trim() : "";
                 Direction dir;
@@ -264,7 +268,7 @@ public sealed class VenueAdmin(CityBrainApp app, VenueRegistry registry)
                     errors.Add(new RowError(rec.Line, "direction", "direction must be in or out"));
                     continue;
                 }
-                batch.Add(new CheckinRow(resident.Id, venue.Key, at.ToUnixTimeSeconds(), dir, true, resident.Colour, CheckinMethod.Import));
+                batch.Add(new CheckinRow(resident.Id, venue.Key, unix, dir, true, resident.Colour, CheckinMethod.Import));
                 accepted++;
                 if (batch.Count == BulkBatch)
                 {
