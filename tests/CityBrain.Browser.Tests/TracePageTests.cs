@@ -75,5 +75,10 @@ public sealed class TracePageTests(CityFixture city) : BrowserTest(city)
         await page.GotoAsync("/");
         await Expect(page.GetByTestId("traces-open")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
         await Expect(page.GetByTestId("traces-to-reach")).Not.ToHaveTextAsync("0");
+        // The pages share app.css: none of its light cards may leak onto the dark big screen.
+        var backgrounds = await page.EvaluateAsync<string[]>(
+            "() => ['#hours-chart', '#traces-body .stat', '#venues th'].map(s => getComputedStyle(document.querySelector(s)).backgroundColor)");
+        Assert.All(backgrounds, b => Assert.DoesNotContain(b, new[] { "rgb(255, 255, 255)", "rgb(247, 249, 251)" }));
+        await CityFixture.ScreenshotAsync(page, "dashboard-with-trace", fullPage: false);
     }
 }
