@@ -75,6 +75,8 @@ public sealed class TracePageTests(CityFixture city) : BrowserTest(city)
         await page.GotoAsync("/");
         await Expect(page.GetByTestId("traces-open")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
         await Expect(page.GetByTestId("traces-to-reach")).Not.ToHaveTextAsync("0");
+        // The demo city's work-resumption index of its last day of readings, beside the risk map.
+        await Expect(page.Locator("#resumption-body")).ToContainTextAsync("2020-03-31");
         // The pages share app.css: none of its light cards may leak onto the dark big screen.
         var backgrounds = await page.EvaluateAsync<string[]>(
             "() => ['#hours-chart', '#traces-body .stat', '#venues th'].map(s => getComputedStyle(document.querySelector(s)).backgroundColor)");

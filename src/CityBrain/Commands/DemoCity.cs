@@ -135,6 +135,10 @@ public static class DemoCity
         // Venues in the demo counties, and today's check-ins at them.
         await SeedVenuesAsync(service, people.Select(p => p.Id).ToList(), rng, output, ct);
 
+        // Smart-meter readings of the demo's enterprises, December 2019 to March 2020 (synthetic): the work-resumption
+        // index and its county bands on the dashboard, beside the 2020 risk-map replay.
+        await SeedResumptionAsync(app, rng, output, ct);
+
         // Logins: staff, and three residents (green, yellow, red).
         await Features.Admin.StaffAccounts.AddAsync(app, cli, "admin", Password, Roles.Administrator, ct);
         await Features.Admin.StaffAccounts.AddAsync(app, cli, "official", Password, Roles.HealthOfficial, ct);
@@ -231,6 +235,62 @@ public static class DemoCity
         }
         await Cli.TracingFor(app, service, Domain.Tracing.CoPresenceIndex.Empty).ImportPoliceAreasAsync(new StringReader(police.ToString()), cli, ct);
         output.WriteLine($"Demo venues: {ids.Count}, check-ins over the last 14 days: {report.Accepted:N0}.");
+    }
+
+    private static readonly string[] Sectors =
+        ["industry", "industry", "industry", "construction", "wholesale_retail", "hotels_catering", "transport", "information", "business_services", "agriculture", "public_services", "finance_real_estate"];
+
+    /// <summary>
+    /// 1,500 enterprises in the demo counties and a reading a day from 1 December 2019 (the default baseline month) to
+    /// 31 March 2020: normal until the Spring Festival (24 January), then most consumption gone, and a recovery through
+    /// February and March that differs by county and sector; some enterprises never reopen in the period.
+    /// </summary>
+    private static async Task SeedResumptionAsync(Infrastructure.CityBrainApp app, Random rng, TextWriter output, CancellationToken ct)
+    {
+        var enterprises = new StringBuilder("enterprise_id,name,industry,division_code,scale\n");
+        var meters = new StringBuilder("enterprise_id,date,kwh\n");
+        var first = new DateOnly(2019, 12, 1);
+        var festival = new DateOnly(2020, 1, 24);
+        var last = new DateOnly(2020, 3, 31);
+        for (var i = 0; i < 1_500; i++)
+        {
+            var county = Counties[rng.Next(Counties.Length)];
+            var sector = Sectors[rng.Next(Sectors.Length)];
+            var large = rng.NextDouble() < 0.2;
+            var id = $"E{county}{i:D5}";
+            enterprises.Append(CultureInfo.InvariantCulture, $"{id},{app.Divisions.NameOf(county) ?? county}{sector}企业{i + 1},{sector},{county},{(large ? "above_size" : "below_size")}\n");
+            var normal = (large ? 8_000 : 600) * (0.5 + rng.NextDouble());
+            var reopens = festival.AddDays(10 + (int)(Math.Abs(county.GetHashCode(StringComparison.Ordinal)) % 15) + rng.Next(30));   // by county, then each firm
+            var never = rng.NextDouble() < 0.08;
+            for (var d = first; d <= last; d = d.AddDays(1))
+            {
+                double level;
+                if (d < festival.AddDays(-7))
+                {
+                    level = 1;
+                }
+                else if (d < festival)
+                {
+                    level = 0.6;   // the week before the holiday winds down
+                }
+                else if (never || d < reopens)
+                {
+                    level = 0.08;
+                }
+                else
+                {
+                    level = Math.Min(1, 0.35 + ((d.DayNumber - reopens.DayNumber) / 30.0));
+                }
+                var weekend = d.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.75 : 1;
+                var kwh = normal * level * weekend * (0.9 + (rng.NextDouble() * 0.2));
+                meters.Append(CultureInfo.InvariantCulture, $"{id},{d:yyyy-MM-dd},{kwh:F1}\n");
+            }
+        }
+        var service = new Features.Resumption.ResumptionService(app, new Features.Resumption.ResumptionOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Features.Resumption.ResumptionService>.Instance);
+        var cli = new Actor("demo", "operator");
+        await service.ImportEnterprisesAsync(new StringReader(enterprises.ToString()), cli, ct);
+        var report = await service.ImportMetersAsync(new StringReader(meters.ToString()), cli, ct: ct);
+        output.WriteLine($"Demo work-resumption data: 1,500 enterprises, {report.Accepted:N0} daily readings (Dec 2019 – Mar 2020).");
     }
 
     private static List<Login> LoadLogins(System.Data.Common.DbConnection c, Infrastructure.CityBrainApp app)
