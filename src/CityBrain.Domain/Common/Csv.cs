@@ -30,7 +30,7 @@ public static class Csv
             }
             var recordLine = line;
             var fields = new List<string>();
-            while (Quoted(text, fields))
+            while (!TrySplitQuoted(text, fields))
             {
                 var next = reader.ReadLine();
                 if (next is null)
@@ -39,7 +39,6 @@ public static class Csv
                 }
                 line++;
                 text += "\n" + next;
-                fields.Clear();
             }
             yield return new Record(recordLine, [.. fields]);
         }
@@ -67,9 +66,11 @@ public static class Csv
         return fields;
     }
 
-    /// <summary>Parses one record with quotes (RFC 4180: doubled quotes inside); returns whether a quoted field is still open.</summary>
-    private static bool Quoted(string text, List<string> fields)
+    /// <summary>Splits one record with RFC 4180 quotes ("a,b" and doubled quotes) into <paramref name="fields"/>
+    /// (cleared first); false if a quoted field is still open at the end.</summary>
+    public static bool TrySplitQuoted(string text, List<string> fields)
     {
+        fields.Clear();
         var field = new StringBuilder();
         var inQuotes = false;
         for (var i = 0; i < text.Length; i++)
@@ -107,7 +108,7 @@ public static class Csv
             }
         }
         fields.Add(field.ToString());
-        return inQuotes;
+        return !inQuotes;
     }
 
     /// <summary>Maps header names to column indexes, checking the required ones are there.</summary>

@@ -67,7 +67,7 @@ public static class MeterFile
     private static Columns ReadHeader(string line)
     {
         var fields = new List<string>();
-        if (!SplitQuoted(line, fields))
+        if (!Common.Csv.TrySplitQuoted(line, fields))
         {
             throw new HeaderException("header: unterminated quote");
         }
@@ -137,7 +137,7 @@ public static class MeterFile
             }
             else
             {
-                if (!SplitQuoted(line, fields))
+                if (!Common.Csv.TrySplitQuoted(line, fields))
                 {
                     part.Reject(lineNo, "line", "unterminated quote (a field cannot span lines)");
                     continue;
@@ -251,47 +251,4 @@ public static class MeterFile
 
     private static ReadOnlySpan<char> Get(List<string> fields, int index) =>
         index >= 0 && index < fields.Count ? fields[index].AsSpan().Trim() : default;
-
-    /// <summary>Splits one line with RFC 4180 quotes ("a,b" and doubled quotes); false if a quote is left open.</summary>
-    private static bool SplitQuoted(string line, List<string> fields)
-    {
-        fields.Clear();
-        var field = new System.Text.StringBuilder();
-        var inQuotes = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (inQuotes)
-            {
-                if (c != '"')
-                {
-                    field.Append(c);
-                }
-                else if (i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else
-                {
-                    inQuotes = false;
-                }
-            }
-            else if (c == '"' && field.Length == 0)
-            {
-                inQuotes = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        fields.Add(field.ToString());
-        return !inQuotes;
-    }
 }
