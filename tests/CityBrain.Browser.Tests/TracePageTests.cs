@@ -31,6 +31,9 @@ public sealed class TracePageTests(CityFixture city) : BrowserTest(city)
         }
 
         var page = await OpenAsync("/trace.html", 1920, 1080);
+        // The navigation every page draws from one list in app.js, this page marked as the current one.
+        await Expect(page.Locator("nav[data-pages] a")).ToHaveCountAsync(5);
+        await Expect(page.Locator("nav[data-pages] a[aria-current=page]")).ToHaveTextAsync("流调追踪 Contact tracing");
         await page.Locator("#login-user").FillAsync("official");
         await page.Locator("#login-password").FillAsync(DemoCity.Password);
         await page.Locator("#login-form button[type=submit]").ClickAsync();

@@ -177,6 +177,15 @@ const CB = (() => {
    * a login of another role is refused with a message and logged out again.
    */
   function loginForm(form, role, onIn) {
+    if (!form.elements.username) {
+      // A staff page's form holds only its title: the fields are the same everywhere.
+      form.append(
+        el('div', { class: 'field' }, el('label', { for: 'login-user' }, '用户名 User name'),
+          el('input', { id: 'login-user', name: 'username', type: 'text', autocomplete: 'username', required: true })),
+        el('div', { class: 'field' }, el('label', { for: 'login-password' }, '密码 Password'),
+          el('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+        el('div', { class: 'actions' }, el('button', { type: 'submit' }, '登录 Log in')));
+    }
     onSubmit(form, async f => {
       const user = await login(f.username.value.trim(), f.password.value);
       if (!user || user.role !== role) {
@@ -273,6 +282,23 @@ const CB = (() => {
     const p = n => String(n).padStart(2, '0');
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
   }
+
+  // ---------- the pages' navigation: one list, drawn into every <nav data-pages> ----------
+
+  const PAGES = [
+    ['./', '指挥中心 Command centre'],
+    ['resident.html', '健康码 Health code'],
+    ['checkpoint.html', '卡口核验 Checkpoint'],
+    ['official.html', '卫健工作台 Health officials'],
+    ['trace.html', '流调追踪 Contact tracing'],
+  ];
+
+  function drawNav() {
+    const here = location.pathname.split('/').pop() || './';
+    document.querySelectorAll('nav[data-pages]').forEach(nav => nav.replaceChildren(...PAGES.map(([href, label]) =>
+      el('a', { href, 'aria-current': href === here || (href === './' && here === 'index.html') ? 'page' : null }, label))));
+  }
+  drawNav();
 
   return {
     ApiError, api, clearErrors, showError, showOk, onSubmit, onUnauthorised, me, login, logout, loginForm, showUser,

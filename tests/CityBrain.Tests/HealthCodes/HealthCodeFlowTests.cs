@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CityBrain.Tests.Infrastructure;
+using static CityBrain.Tests.Infrastructure.Http;
 
 namespace CityBrain.Tests.HealthCodes;
 
@@ -11,16 +12,7 @@ public abstract class HealthCodeFlowTests<TServer>(TServer server) where TServer
 {
     protected TServer Server { get; } = server;
 
-    private static async Task<JsonElement> Json(HttpResponseMessage r)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode} {r.RequestMessage?.RequestUri}: {text}");
-        return JsonDocument.Parse(text).RootElement;
-    }
-
     private static async Task<JsonElement> Code(HttpClient resident) => await Json(await resident.GetAsync("/api/v1/me/code"));
-
-    private static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
 
     [Fact]
     public async Task Register_NewResident_GreenWithReason()

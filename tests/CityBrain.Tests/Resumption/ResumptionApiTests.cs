@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using CityBrain.Tests.Infrastructure;
+using static CityBrain.Tests.Infrastructure.Http;
 
 namespace CityBrain.Tests.Resumption;
 
@@ -14,23 +15,6 @@ public abstract class ResumptionApiTests<TServer>(TServer server) where TServer 
     protected TServer Server { get; } = server;
 
     private const double Tol = 1e-6;
-
-    private static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
-
-    private static async Task<JsonElement> Json(HttpResponseMessage r)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode} {r.RequestMessage?.RequestUri}: {text}");
-        return JsonDocument.Parse(text).RootElement;
-    }
-
-    private static async Task<JsonElement> Problem(HttpResponseMessage r, HttpStatusCode status = HttpStatusCode.BadRequest)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.StatusCode == status, $"{(int)r.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(text).RootElement;
-    }
 
     private static IEnumerable<int> Lines(JsonElement report) => report.GetProperty("rejected").EnumerateArray().Select(e => e.GetProperty("line").GetInt32());
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using CityBrain.Features.RiskMap;
 using CityBrain.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static CityBrain.Tests.Infrastructure.Http;
 
 namespace CityBrain.Tests.RiskMap;
 
@@ -15,23 +16,6 @@ namespace CityBrain.Tests.RiskMap;
 public abstract class RiskMapApiTests<TServer>(TServer server) where TServer : ServerFixture
 {
     protected TServer Server { get; } = server;
-
-    internal static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
-
-    internal static async Task<JsonElement> Json(HttpResponseMessage r)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode} {r.RequestMessage?.RequestUri}: {text}");
-        return JsonDocument.Parse(text).RootElement;
-    }
-
-    private static async Task<JsonElement> Problem(HttpResponseMessage r, HttpStatusCode status = HttpStatusCode.BadRequest)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.StatusCode == status, $"{(int)r.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(text).RootElement;
-    }
 
     [Fact]
     public async Task Import_ThenMap_ExactShapeAndLevels()
@@ -174,30 +158,30 @@ public abstract class RiskMapHealthCodeTests<TServer>(TServer server) where TSer
     public async Task GradeChange_TravellerThroughArea_TurnsYellowThenManualGradeKept()
     {
         var (resident, _, _) = await server.NewResidentAsync("330106");
-        var code = await RiskMapApiTests<TServer>.Json(await resident.PostAsJsonAsync("/api/v1/me/declarations",
+        var code = await Json(await resident.PostAsJsonAsync("/api/v1/me/declarations",
             new { temperature = 36.5, travel = new[] { new { division = "330102", date = "2020-02-05" } } }, ServerFixture.Json));
         Assert.Equal("green", code.GetProperty("colour").GetString());
 
         using var official = await server.LoginAsync("official");
         // Hangzhou's Shangcheng: 60 local cases and two clusters by 9 February. Hangzhou (the linked level: city) is red, so high.
-        var report = await RiskMapApiTests<TServer>.Json(await official.PostAsync("/api/v1/riskmap/casecounts", RiskMapApiTests<TServer>.Csv(
+        var report = await Json(await official.PostAsync("/api/v1/riskmap/casecounts", Csv(
             "date,division_code,confirmed_new,confirmed_local_new,cluster_events\n2020-02-08,330102,30,30,1\n2020-02-09,330102,30,30,1\n2020-02-09,4201,5,5,0\n")));
         Assert.True(report.GetProperty("codes_changed").GetInt32() >= 1, report.ToString());
-        code = await RiskMapApiTests<TServer>.Json(await resident.GetAsync("/api/v1/me/code"));
+        code = await Json(await resident.GetAsync("/api/v1/me/code"));
         Assert.Equal("yellow", code.GetProperty("colour").GetString());
         Assert.Contains("risky_travel", code.GetProperty("rules").EnumerateArray().Select(r => r.GetString()));
 
-        var areas = await RiskMapApiTests<TServer>.Json(await official.GetAsync("/api/v1/health/risk-areas"));
+        var areas = await Json(await official.GetAsync("/api/v1/health/risk-areas"));
         Assert.Contains("3301", areas.ToString(), StringComparison.Ordinal);
 
         // An official grades Wuhan high by hand; the map (5 cases: blue, low) does not overwrite it, and says so in the audit log.
-        await RiskMapApiTests<TServer>.Json(await official.PutAsJsonAsync("/api/v1/health/risk-areas/4201", new { level = "high" }, ServerFixture.Json));
-        var again = await RiskMapApiTests<TServer>.Json(await official.PostAsync("/api/v1/riskmap/casecounts", RiskMapApiTests<TServer>.Csv(
+        await Json(await official.PutAsJsonAsync("/api/v1/health/risk-areas/4201", new { level = "high" }, ServerFixture.Json));
+        var again = await Json(await official.PostAsync("/api/v1/riskmap/casecounts", Csv(
             "date,division_code,confirmed_new,confirmed_local_new,cluster_events\n2020-02-09,4201,5,5,0\n")));
         Assert.True(again.GetProperty("graded").GetProperty("manual_grades_kept").GetInt32() >= 1, again.ToString());
-        Assert.Contains("\"4201\"", (await RiskMapApiTests<TServer>.Json(await official.GetAsync("/api/v1/health/risk-areas"))).ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"4201\"", (await Json(await official.GetAsync("/api/v1/health/risk-areas"))).ToString(), StringComparison.Ordinal);
         using var admin = await server.LoginAsync("admin");
-        var audit = (await RiskMapApiTests<TServer>.Json(await admin.GetAsync("/api/v1/admin/audit"))).ToString();
+        var audit = (await Json(await admin.GetAsync("/api/v1/admin/audit"))).ToString();
         Assert.Contains("riskmap.manual_kept", audit, StringComparison.Ordinal);
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using CityBrain.Features.Tracing;
 using CityBrain.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static CityBrain.Tests.Infrastructure.Http;
 
 namespace CityBrain.Tests.Tracing;
 
@@ -12,12 +13,6 @@ namespace CityBrain.Tests.Tracing;
 /// second-degree contacts, confirming turns them red and yellow, task lists, progress, audit; SQLite and PostgreSQL.</summary>
 public abstract class TraceFlowTests<TServer>(TServer server) where TServer : ServerFixture
 {
-    private static async Task<JsonElement> Json(HttpResponseMessage r)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode} {r.RequestMessage?.RequestUri}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement;
-    }
 
     private int _seq;
 

@@ -3,20 +3,13 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CityBrain.Tests.Infrastructure;
+using static CityBrain.Tests.Infrastructure.Http;
 
 namespace CityBrain.Tests.Venues;
 
 /// <summary>Venues, scanning and check-ins end to end over real HTTP, on SQLite and on PostgreSQL.</summary>
 public abstract class VenueFlowTests<TServer>(TServer server) where TServer : ServerFixture
 {
-    private static async Task<JsonElement> Json(HttpResponseMessage r)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode} {r.RequestMessage?.RequestUri}: {text}");
-        return JsonDocument.Parse(text).RootElement;
-    }
-
-    private static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
 
     private int _seq;
 
