@@ -5,7 +5,7 @@ using CityBrain.Bench;
 //   dotnet run -c Release --project bench/CityBrain.Bench -- tokens [--seconds 5]
 //   dotnet run -c Release --project bench/CityBrain.Bench -- recompute --db sqlite:/tmp/bench.db|postgres:... [--residents 10000000]
 //   dotnet run -c Release --project bench/CityBrain.Bench -- scan [--db sqlite:{dir}/scan.db|postgres:...] [--seconds 60] [--connections 128] [--threads 1]   (needs wrk)
-//   dotnet run -c Release --project bench/CityBrain.Bench -- import-checkins [--db ...] [--rows 5000000]
+//   dotnet run -c Release --project bench/CityBrain.Bench -- import-checkins [--db ...] [--rows 5000000] [--time-order]
 //   dotnet run -c Release --project bench/CityBrain.Bench -- resumption [--db sqlite:/tmp/r.db|postgres:...] [--enterprises 50000] [--days 120] [--enterprise-order]
 //   dotnet run -c Release --project bench/CityBrain.Bench -- riskmap [--db sqlite:{dir}/riskmap.db|postgres:...] [--rounds 5]
 var command = args.Length > 0 ? args[0] : "help";
@@ -31,7 +31,8 @@ switch (command)
             int.Parse(Arg("--connections", "128"), System.Globalization.CultureInfo.InvariantCulture), int.Parse(Arg("--threads", "1"), System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     case "import-checkins":
-        await ScanBench.RunImportAsync(Arg("--db", "sqlite:{dir}/import.db"), int.Parse(Arg("--rows", "5000000"), System.Globalization.CultureInfo.InvariantCulture));
+        await ScanBench.RunImportAsync(Arg("--db", "sqlite:{dir}/import.db"), int.Parse(Arg("--rows", "5000000"), System.Globalization.CultureInfo.InvariantCulture),
+            args.Contains("--time-order"));
         return 0;
     case "resumption":
         await ResumptionBench.RunAsync(Arg("--db", "sqlite:/tmp/citybrain-resumption-bench.db"), int.Parse(Arg("--enterprises", "50000"), System.Globalization.CultureInfo.InvariantCulture),

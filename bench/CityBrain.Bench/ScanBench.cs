@@ -174,7 +174,7 @@ public static partial class ScanBench
     [GeneratedRegex(@"Non-2xx or 3xx responses: (\d+)")]
     private static partial Regex NonTwoXx();
 
-    public static async Task RunImportAsync(string dbSpec, int rows)
+    public static async Task RunImportAsync(string dbSpec, int rows, bool timeOrder)
     {
         var dir = Directory.CreateTempSubdirectory("citybrain-import-").FullName;
         dbSpec = dbSpec.Replace("{dir}", dir, StringComparison.Ordinal);
@@ -188,7 +188,9 @@ public static partial class ScanBench
             await w.WriteLineAsync("resident_id,venue_id,time,direction");
             for (var i = 0; i < rows; i++)
             {
-                var t = start.AddSeconds(rng.Next(13 * 86400)).ToOffset(TimeSpan.FromHours(8));
+                // Shuffled times (the harder case: every batch spans the whole period) or in time order, as a
+                // checkpoint system's export would be.
+                var t = start.AddSeconds(timeOrder ? (long)i * 13 * 86400 / rows : rng.Next(13 * 86400)).ToOffset(TimeSpan.FromHours(8));
                 w.Write(ids[rng.Next(ids.Count)]);
                 w.Write(',');
                 w.Write(venues[Math.Min(venues.Count - 1, (int)(Math.Pow(rng.NextDouble(), 3) * venues.Count))]);
@@ -199,12 +201,17 @@ public static partial class ScanBench
         }
         var size = new FileInfo(csv).Length / 1048576.0;
         var admin = new VenueAdmin(app, new VenueRegistry(app));
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var sw = Stopwatch.StartNew();
         using var reader = new StreamReader(csv, Encoding.UTF8, true, 1 << 20);
         var report = await admin.ImportCheckinsAsync(reader, Actor.Cli);
         sw.Stop();
         Console.WriteLine($"import: {report.Accepted:N0} of {report.Rows:N0} check-ins ({size:F0} MiB of CSV) in {sw.Elapsed.TotalSeconds:F1} s = {report.Accepted / sw.Elapsed.TotalSeconds:N0}/s " +
-                          $"({dbSpec.Split(':')[0]}; target 1,000,000/s); process peak {Machine.PeakMiB():F0} MiB");
+                          $"({dbSpec.Split(':')[0]}, {(timeOrder ? "rows in time order" : "rows in random time order")}; target 1,000,000/s); process peak {Machine.PeakMiB():F0} MiB");
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine($"  {admin.LastCheckinImport}; process CPU {cpu.TotalSeconds:F2} s ({cpu.TotalSeconds / sw.Elapsed.TotalSeconds:F2} cores); " +
+                          $"collections {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s");
         Directory.Delete(dir, true);
     }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using CityBrain.Data.Infrastructure;
 using CityBrain.Domain.Resumption;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -30,10 +31,10 @@ public static class MeterStore
         // New readings go 64 to a statement (one INSERT ... VALUES (..), (..), ...): half the time of one a statement.
         var db = ((SqliteConnection)c).Handle!;
         const int Many = 64;
-        using var insertMany = Prepare(db, "INSERT INTO meter_days (day, enterprise, kwh) VALUES " +
+        using var insertMany = SqliteNative.Prepare(db, "INSERT INTO meter_days (day, enterprise, kwh) VALUES " +
                                            string.Join(", ", Enumerable.Range(0, Many).Select(i => $"(?{3 * i + 1}, ?{3 * i + 2}, ?{3 * i + 3})")));
-        using var insertOne = Prepare(db, "INSERT INTO meter_days (day, enterprise, kwh) VALUES (?1, ?2, ?3)");
-        using var correct = Prepare(db, "UPDATE meter_days SET kwh = ?3 WHERE day = ?1 AND enterprise = ?2");
+        using var insertOne = SqliteNative.Prepare(db, "INSERT INTO meter_days (day, enterprise, kwh) VALUES (?1, ?2, ?3)");
+        using var correct = SqliteNative.Prepare(db, "UPDATE meter_days SET kwh = ?3 WHERE day = ?1 AND enterprise = ?2");
         var (many, one, update) = (insertMany.DangerousGetHandle(), insertOne.DangerousGetHandle(), correct.DangerousGetHandle());
         var pending = new DailyReading[Many];
         var n = 0;
@@ -51,7 +52,7 @@ public static class MeterStore
                 {
                     Bind(many, 3 * i, pending[i]);
                 }
-                Step(db, many);
+                SqliteNative.Run(db, many);
                 n = 0;
             }
         }
@@ -71,14 +72,7 @@ public static class MeterStore
     private static void Run(sqlite3 db, IntPtr stmt, DailyReading r)
     {
         Bind(stmt, 0, r);
-        Step(db, stmt);
-    }
-
-    private static void Step(sqlite3 db, IntPtr stmt)
-    {
-        var rc = SqliteNative.Step(stmt);
-        SqliteNative.Reset(stmt);
-        Check(db, rc, SqliteNative.Done);
+        SqliteNative.Run(db, stmt);
     }
 
     private static void WritePostgres(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<DailyReading> readings)
@@ -139,7 +133,7 @@ public static class MeterStore
             return;
         }
         var db = ((SqliteConnection)c).Handle!;
-        using var select = Prepare(db, string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, "?1", "?2"));
+        using var select = SqliteNative.Prepare(db, string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, "?1", "?2"));
         var h = select.DangerousGetHandle();
         SqliteNative.BindInt(h, 1, first);
         SqliteNative.BindInt(h, 2, last);
@@ -148,7 +142,7 @@ public static class MeterStore
         {
             sink(SqliteNative.ColumnInt(h, 0), SqliteNative.ColumnInt(h, 1), SqliteNative.ColumnDouble(h, 2));
         }
-        Check(db, rc, SqliteNative.Done);
+        SqliteNative.Check(db, rc, SqliteNative.Done);
     }
 
     /// <summary>The readings with first ≤ day ≤ last, by day then enterprise.</summary>
@@ -193,18 +187,4 @@ public static class MeterStore
 
     public static void BumpVersion(DbConnection c, DbTransaction tx) =>
         c.Execute("UPDATE resumption_version SET version = version + 1 WHERE id = 1", transaction: tx);
-
-    private static sqlite3_stmt Prepare(sqlite3 db, string sql)
-    {
-        Check(db, raw.sqlite3_prepare_v2(db, sql, out var stmt), raw.SQLITE_OK);
-        return stmt;
-    }
-
-    private static void Check(sqlite3 db, int rc, int expected)
-    {
-        if (rc != expected)
-        {
-            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-        }
-    }
 }

@@ -17,12 +17,7 @@ public static class MeterFile
     /// <summary>Thrown for a file that cannot be read at all (a bad header).</summary>
     public sealed class HeaderException(string message) : Exception(message);
 
-    /// <summary>Lines a reader parses at a time.</summary>
-    private const int ChunkLines = 16_384;
-
     private sealed record Columns(int Id, int Date, int Time, int Kwh);
-
-    private sealed record Chunk(int Index, int FirstLine, string[] Lines, int Count);
 
     /// <summary>
     /// Reads the whole file into <paramref name="batch"/>. One thread reads lines; the parsing of each stretch of
@@ -30,48 +25,38 @@ public static class MeterFile
     /// </summary>
     public static void Read(TextReader reader, MeterBatch batch, CityCalendar calendar, DateOnly today)
     {
-        var lineNo = 0;
-        Columns? columns = null;
-        while (columns is null && reader.ReadLine() is { } header)
-        {
-            lineNo++;
-            if (!string.IsNullOrWhiteSpace(header))
-            {
-                columns = ReadHeader(header);
-            }
-        }
-        if (columns is null)
+        var header = CsvStretches.ReadHeader(reader, out var lineNo, out var unterminated);
+        if (header is null)
         {
             throw new HeaderException("the file is empty (expected a header row enterprise_id,date,kwh or enterprise_id,time,kwh)");
         }
+        if (unterminated)
+        {
+            throw new HeaderException("header: unterminated quote");
+        }
+        var columns = ReadHeader(header);
         var parts = new List<MeterBatch.Part?>();
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4) };
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(Chunks(reader, lineNo), System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
-            options, chunk =>
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(CsvStretches.Read(reader, lineNo), System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+            CsvStretches.Parallelism(), stretch =>
             {
-                var part = batch.NewPart(chunk.Count);
-                ReadChunk(chunk, columns, part, calendar, today);
-                System.Buffers.ArrayPool<string>.Shared.Return(chunk.Lines, clearArray: true);
+                var part = batch.NewPart(stretch.Count);
+                ReadStretch(stretch, columns, part, calendar, today);
+                stretch.Return();
                 lock (parts)
                 {
-                    while (parts.Count <= chunk.Index)
+                    while (parts.Count <= stretch.Index)
                     {
                         parts.Add(null);
                     }
-                    parts[chunk.Index] = part;
+                    parts[stretch.Index] = part;
                 }
             });
         batch.Append(parts.Select(p => p!).ToList());
     }
 
-    private static Columns ReadHeader(string line)
+    private static Columns ReadHeader(string[] fields)
     {
-        var fields = new List<string>();
-        if (!Common.Csv.TrySplitQuoted(line, fields))
-        {
-            throw new HeaderException("header: unterminated quote");
-        }
-        var header = Csv.Header([.. fields], Required, out var error);
+        var header = Csv.Header(fields, Required, out var error);
         if (error is not null)
         {
             throw new HeaderException(error + " (expected enterprise_id,date,kwh or enterprise_id,time,kwh)");
@@ -81,73 +66,36 @@ public static class MeterFile
         {
             throw new HeaderException("header is missing column(s): date or time (expected enterprise_id,date,kwh or enterprise_id,time,kwh)");
         }
-        if (Math.Max(Math.Max(columns.Id, columns.Kwh), Math.Max(columns.Date, columns.Time)) >= MaxColumns)
+        if (Math.Max(Math.Max(columns.Id, columns.Kwh), Math.Max(columns.Date, columns.Time)) >= CsvStretches.MaxColumns)
         {
-            throw new HeaderException($"header: the needed columns must be among the first {MaxColumns}");
+            throw new HeaderException($"header: the needed columns must be among the first {CsvStretches.MaxColumns}");
         }
         return columns;
     }
 
-    private const int MaxColumns = 64;
-
-    private static IEnumerable<Chunk> Chunks(TextReader reader, int linesBefore)
+    private static void ReadStretch(CsvStretches.Stretch stretch, Columns col, MeterBatch.Part part, CityCalendar calendar, DateOnly today)
     {
-        var index = 0;
-        var lineNo = linesBefore;
-        while (true)
+        Span<Range> ranges = stackalloc Range[CsvStretches.MaxColumns];
+        var quoted = new List<string>();
+        var lines = stretch.GetLines();
+        while (lines.MoveNext())
         {
-            var lines = System.Buffers.ArrayPool<string>.Shared.Rent(ChunkLines);
-            var first = lineNo + 1;
-            var n = 0;
-            while (n < ChunkLines && reader.ReadLine() is { } line)
-            {
-                lines[n++] = line;
-            }
-            if (n == 0)
-            {
-                System.Buffers.ArrayPool<string>.Shared.Return(lines);
-                yield break;
-            }
-            lineNo += n;
-            yield return new Chunk(index++, first, lines, n);
-        }
-    }
-
-    private static void ReadChunk(Chunk chunk, Columns col, MeterBatch.Part part, CityCalendar calendar, DateOnly today)
-    {
-        Span<Range> ranges = stackalloc Range[MaxColumns];
-        var fields = new List<string>();
-        for (var k = 0; k < chunk.Count; k++)
-        {
-            var line = chunk.Lines[k];
-            var lineNo = chunk.FirstLine + k;
-            if (string.IsNullOrWhiteSpace(line))
+            var line = lines.Current;
+            var lineNo = lines.Line;
+            if (line.IsWhiteSpace())
             {
                 continue;
             }
-            ReadOnlySpan<char> id, date, time, kwh;
-            if (!line.Contains('"'))
+            if (!CsvStretches.Split(line, ranges, out var n, quoted, out var isQuoted))
             {
-                var span = line.AsSpan();
-                var n = span.Split(ranges, ',');
-                id = Field(span, ranges, n, col.Id);
-                date = Field(span, ranges, n, col.Date);
-                time = Field(span, ranges, n, col.Time);
-                kwh = Field(span, ranges, n, col.Kwh);
+                part.Reject(lineNo, "line", "unterminated quote (a field cannot span lines)");
+                continue;
             }
-            else
-            {
-                if (!Common.Csv.TrySplitQuoted(line, fields))
-                {
-                    part.Reject(lineNo, "line", "unterminated quote (a field cannot span lines)");
-                    continue;
-                }
-                id = Get(fields, col.Id);
-                date = Get(fields, col.Date);
-                time = Get(fields, col.Time);
-                kwh = Get(fields, col.Kwh);
-            }
-            ReadRow(part, lineNo, id, date, time, kwh, calendar, today);
+            ReadRow(part, lineNo,
+                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Id),
+                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Date),
+                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Time),
+                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Kwh), calendar, today);
         }
     }
 
@@ -245,10 +193,4 @@ public static class MeterFile
         second = (int)(local.TimeOfDay.Ticks / TimeSpan.TicksPerSecond);
         return true;
     }
-
-    private static ReadOnlySpan<char> Field(ReadOnlySpan<char> line, scoped ReadOnlySpan<Range> ranges, int count, int index) =>
-        index >= 0 && index < count ? line[ranges[index]].Trim() : default;
-
-    private static ReadOnlySpan<char> Get(List<string> fields, int index) =>
-        index >= 0 && index < fields.Count ? fields[index].AsSpan().Trim() : default;
 }

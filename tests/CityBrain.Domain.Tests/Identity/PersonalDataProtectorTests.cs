@@ -18,6 +18,20 @@ public class PersonalDataProtectorTests
         Assert.Equal(32, a.Hash("x").Length);
     }
 
+    [Fact]
+    public void BulkHasher_ReusedForManyValues_GivesTheSameHashAsHash()
+    {
+        var p = NewProtector();
+        using var hasher = p.CreateBulkHasher();
+        var hash = new byte[32];
+        foreach (var value in new[] { "11010519491231002X", "440524188001010014", "张三", "", "11010519491231002X" })
+        {
+            hasher.Hash(value, hash);
+            Assert.Equal(p.Hash(value), hash);
+        }
+        Assert.Throws<ArgumentException>(() => hasher.Hash(new string('1', 65), hash));
+    }
+
     [Theory]
     [InlineData("11010519491231002X")]
     [InlineData("张三")]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using CityBrain.Tests.Infrastructure;
 using static CityBrain.Tests.Infrastructure.Http;
 
@@ -47,6 +48,59 @@ public abstract class VenueFlowTests<TServer>(TServer server) where TServer : Se
         Assert.Equal([(3, "type"), (4, "lat"), (5, "division_code"), (6, "venue_id")], rejected);
         var venues = await Json(await admin.GetAsync("/api/v1/admin/venues"));
         Assert.Contains(venues.EnumerateArray(), v => v.GetProperty("venue_id").GetString() == "IMP-1" && v.GetProperty("capacity").GetInt32() == 5000);
+    }
+
+    [Fact]
+    public async Task ImportCheckins_EveryBadRowReportedWithItsLine_GoodRowsStored()
+    {
+        var venue = await NewVenueAsync();
+        var (_, p, pKey) = await server.NewResidentAsync();
+        var (_, q, qKey) = await server.NewResidentAsync();
+        var t0 = new DateTimeOffset(2020, 2, 9, 9, 0, 0, TimeSpan.FromHours(8));   // the day before the test clock's start
+        string T(int seconds) => t0.AddSeconds(seconds).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        // Columns in another order, an extra column, a byte-order mark; then more rows than one stretch of lines and one
+        // transaction hold (so the readers work on several stretches at once and the time index is rebuilt at the end),
+        // with bad rows far into the file.
+        var csv = new StringBuilder("\uFEFFtime,note,venue_id,resident_id,direction\n");
+        csv.Append($"{T(0)},,{venue},{p},in\n");                              // line 2: good
+        csv.Append($"\"{T(60)}\",\"a, b\",\"{venue}\",{q.ToLowerInvariant()},out\n"); // 3: good, quoted, ID in lower case
+        csv.Append('\n');                                                     // 4: blank, not a row
+        csv.Append($"{T(120)},,{venue},110101199001011234,in\n");            // 5: no such resident
+        csv.Append($"{T(120)},,NO-SUCH-VENUE,{p},in\n");                      // 6: no such venue
+        csv.Append($"2020-02-09 09:02,,{venue},{p},in\n");                    // 7: not ISO 8601 with an offset
+        csv.Append($"{T(120)},,{venue},{p},sideways\n");                      // 8: bad direction
+        csv.Append($"{T(120)},,{venue}\n");                                   // 9: too few columns
+        csv.Append($"{T(120)},\"open,{venue},{p},in\n");                     // 10: unterminated quote
+        csv.Append($"2020-02-09T09:03+08:00,,{venue},{p},\n");                // 11: good (no seconds, direction defaults to in)
+        csv.Append($"2030-01-01T00:00:00+08:00,,{venue},{p},in\n");           // 12: in the future
+        csv.Append($"2019-06-01T08:00:00+08:00,,{venue},{q},in\n");           // 13: good, months before the rest
+        const int Bulk = 210_000;
+        for (var i = 0; i < Bulk; i++)
+        {
+            csv.Append(i == 150_000 ? $"{T(3600)},,{venue},{p},maybe\n" : $"{T(3600 + i % 7200)},,{venue},{(i % 2 == 0 ? p : q)},in\n");
+        }
+        using var admin = await server.LoginAsync("admin");
+        var report = await Json(await admin.PostAsync("/api/v1/admin/imports/checkins", Csv(csv.ToString())));
+
+        var rejected = report.GetProperty("rejected").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(5, "resident_id"), (6, "venue_id"), (7, "time"), (8, "direction"), (9, "row"), (10, "line"), (12, "time"), (13 + 150_001, "direction")], rejected);
+        Assert.Equal(11 + Bulk, report.GetProperty("rows").GetInt32());
+        Assert.Equal(4 + Bulk - 1, report.GetProperty("accepted").GetInt32());
+        var db = server.App.Services.GetRequiredService<CityBrain.Infrastructure.CityBrainApp>().Db;
+        await using var c = await db.OpenAsync();
+        var stored = Dapper.SqlMapper.Query<(long Resident, long At, int Direction, int Method)>(c,
+            "SELECT c.resident_id, c.at, c.direction, c.method FROM checkins c JOIN venues v ON v.vkey = c.vkey WHERE v.id = @venue ORDER BY c.at, c.resident_id",
+            new { venue }).ToList();
+        Assert.Equal(4 + Bulk - 1, stored.Count);
+        Assert.Equal((qKey, new DateTimeOffset(2019, 6, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), 0, 4), stored[0]);
+        Assert.Equal((pKey, t0.ToUnixTimeSeconds(), 0, 4), stored[1]);
+        Assert.Equal((qKey, t0.ToUnixTimeSeconds() + 60, 1, 4), stored[2]);
+        Assert.Equal((pKey, t0.ToUnixTimeSeconds() + 180, 0, 4), stored[3]);
+        Assert.Equal(Bulk / 2 - 1, stored.Count(r => r.Resident == pKey && r.At >= t0.ToUnixTimeSeconds() + 3600));
+        var indexes = Dapper.SqlMapper.Query<string>(c, server is PostgresServer
+            ? "SELECT indexname FROM pg_indexes WHERE tablename = 'checkins'"
+            : "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checkins'").ToList();
+        Assert.Contains("checkins_at", indexes);   // dropped for the bulk load, built again
     }
 
     [Fact]

@@ -147,156 +147,24 @@ public sealed class VenueAdmin(CityBrainApp app, VenueRegistry registry)
         return d;
     }
 
-    /// <summary>
-    /// checkins.csv: resident_id,venue_id,time,direction (direction in or out, default in). Rows are parsed on one
-    /// thread and written on another, in transactions of 200,000 sorted by time (binary COPY on PostgreSQL); a file of
-    /// more than one batch is loaded without the secondary indexes, which are built again at the end. The colour recorded is
-    /// the resident's colour now, the check-in counts as passed; every rejected row is reported with its line.
-    /// </summary>
-    private const int BulkBatch = 200_000;
+    /// <summary>Where the last check-in import of this instance spent its time (for the benchmark).</summary>
+    public CheckinImportTimings? LastCheckinImport { get; private set; }
 
+    /// <summary>checkins.csv: resident_id,venue_id,time,direction; see <see cref="CheckinImport"/>.</summary>
     public async Task<ImportReport> ImportCheckinsAsync(TextReader reader, Actor actor, CancellationToken ct = default)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var errors = new List<RowError>();
-        var protector = app.Keys.Protector;
-        var channel = System.Threading.Channels.Channel.CreateBounded<List<CheckinRow>>(4);
-        var accepted = 0;
-        var rows = 0;
-
-        // Resident look-up: every resident's ID hash → key, loaded once (a dictionary of a few hundred MB for ten
-        // million people is cheaper than a query per row).
-        Dictionary<UInt128, (long Id, Colour Colour)> residents;
-        await using (var c = await app.Db.OpenAsync(ct))
-        {
-            residents = ResidentIndex(c);
-        }
-        var idCache = new Dictionary<string, (long Id, Colour Colour)>(StringComparer.Ordinal);
-
-        var writerTask = Task.Run(async () =>
-        {
-            await using var c = await app.Db.OpenAsync(ct);
-            var bulk = false;
-            try
-            {
-                await foreach (var batch in channel.Reader.ReadAllAsync(ct))
-                {
-                    // Each batch in time order: the table then lies roughly by time, and building (or appending to) the
-                    // time index afterwards is far cheaper than for rows in file order (2.4 s → under 1 s for 2 million).
-                    batch.Sort(static (x, y) => x.At.CompareTo(y.At));
-                    if (!bulk && batch.Count == BulkBatch)
-                    {
-                        // A big file: load without the secondary indexes and build them once at the end.
-                        CheckinStore.DropSecondaryIndexes(c);
-                        bulk = true;
-                    }
-                    await using var tx = await c.BeginTransactionAsync(ct);
-                    CheckinStore.BulkLoad(c, tx, batch);
-                    await tx.CommitAsync(ct);
-                }
-            }
-            finally
-            {
-                if (bulk)
-                {
-                    CheckinStore.CreateSecondaryIndexes(c);
-                }
-            }
-        }, ct);
-
+        var stored = 0;
+        CheckinImport.Outcome outcome;
         try
         {
-            var batch = new List<CheckinRow>(BulkBatch);
-            Dictionary<string, int>? h = null;
-            int iResident = 0, iVenue = 0, iTime = 0, iDirection = -1;
-            foreach (var rec in Csv.Read(reader))
-            {
-                if (h is null)
-                {
-                    h = Csv.Header(rec.Fields, ["resident_id", "venue_id", "time"], out var error);
-                    if (error is not null)
-                    {
-                        throw new InputException("header", error);
-                    }
-                    (iResident, iVenue, iTime) = (h["resident_id"], h["venue_id"], h["time"]);
-                    iDirection = h.GetValueOrDefault("direction", -1);
-                    continue;
-                }
-                rows++;
-                var f = rec.Fields;
-                if (f.Length <= Math.Max(iResident, Math.Max(iVenue, iTime)))
-                {
-                    errors.Add(new RowError(rec.Line, "row", "too few columns"));
-                    continue;
-                }
-                var idText = f[iResident];
-                if (!idCache.TryGetValue(idText, out var resident))
-                {
-                    var normal = idText.Trim().ToUpperInvariant();
-                    if (!residents.TryGetValue(HashKey(protector.Hash(normal)), out resident))
-                    {
-                        errors.Add(new RowError(rec.Line, "resident_id", "no resident with this ID number"));
-                        continue;
-                    }
-                    idCache[idText] = resident;
-                }
-                var venue = registry.Find(f[iVenue]);
-                if (venue is null)
-                {
-                    errors.Add(new RowError(rec.Line, "venue_id", $"no venue '{f[iVenue]}'"));
-                    continue;
-                }
-                if (!Iso8601.TryParseUnixSeconds(f[iTime], out var unix))
-                {
-                    if (!DateTimeOffset.TryParseExact(f[iTime].Trim(), ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"],
-                            CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) || !f[iTime].Contains('T', StringComparison.Ordinal))
-                    {
-                        errors.Add(new RowError(rec.Line, "time", $"'{f[iTime]}' is not an ISO 8601 time with an offset"));
-                        continue;
-                    }
-                    unix = at.ToUnixTimeSeconds();
-                }
-                var direction = iDirection >= 0 && iDirection < f.Length ? f[iDirection].Trim() : "";
-                Direction dir;
-                if (direction is "" or "in")
-                {
-                    dir = Direction.In;
-                }
-                else if (direction == "out")
-                {
-                    dir = Direction.Out;
-                }
-                else
-                {
-                    errors.Add(new RowError(rec.Line, "direction", "direction must be in or out"));
-                    continue;
-                }
-                batch.Add(new CheckinRow(resident.Id, venue.Key, unix, dir, true, resident.Colour, CheckinMethod.Import));
-                accepted++;
-                if (batch.Count == BulkBatch)
-                {
-                    await channel.Writer.WriteAsync(batch, ct);
-                    batch = new List<CheckinRow>(BulkBatch);
-                }
-            }
-            if (batch.Count > 0)
-            {
-                await channel.Writer.WriteAsync(batch, ct);
-            }
-        }
-        finally
-        {
-            channel.Writer.TryComplete();
-        }
-        try
-        {
-            await writerTask;
+            outcome = await CheckinImport.RunAsync(app, registry, reader, n => Interlocked.Add(ref stored, n), ct);
         }
         finally
         {
             // Even a failed import may have committed batches: tell the readers that keep a copy (this process's
             // tracing index at once, other processes' through the generation mark).
-            if (accepted > 0)
+            if (Volatile.Read(ref stored) > 0)
             {
                 await using var c = await app.Db.OpenAsync(CancellationToken.None);
                 CheckinFeed.BumpGeneration(c);
@@ -305,25 +173,10 @@ public sealed class VenueAdmin(CityBrainApp app, VenueRegistry registry)
         }
         await using (var c = await app.Db.OpenAsync(ct))
         {
-            AuditLog.Write(c, null, app.Now.ToUnixTimeSeconds(), actor.Name, actor.Role, "import.checkins", null, $"{accepted} check-ins");
+            AuditLog.Write(c, null, app.Now.ToUnixTimeSeconds(), actor.Name, actor.Role, "import.checkins", null, $"{outcome.Stored} check-ins");
         }
-        return new ImportReport("checkins", rows, accepted, 0, errors, sw.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>The first 128 bits of an ID-number hash: a compact dictionary key (about 40 bytes a resident).</summary>
-    private static UInt128 HashKey(byte[] hash) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash);
-
-    private static Dictionary<UInt128, (long, Colour)> ResidentIndex(System.Data.Common.DbConnection c)
-    {
-        var map = new Dictionary<UInt128, (long, Colour)>();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT r.id, r.id_hash, h.colour FROM residents r JOIN health_state h ON h.resident_id = r.id";
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            map[HashKey((byte[])r.GetValue(1))] = (r.GetInt64(0), (Colour)r.GetInt32(2));
-        }
-        return map;
+        LastCheckinImport = outcome.Timings;
+        return new ImportReport("checkins", outcome.Rows, outcome.Stored, 0, outcome.Rejected, sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>Deletes check-ins older than the retention period (personal data) and logs the purge.</summary>

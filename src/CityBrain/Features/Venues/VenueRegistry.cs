@@ -30,6 +30,9 @@ public sealed class VenueRegistry
 
     public Venue? Find(int key) => _byKey.GetValueOrDefault(key);
 
+    /// <summary>By id without a string (the bulk import's fields are spans); <paramref name="id"/> trimmed already.</summary>
+    public Venue? Find(ReadOnlySpan<char> id) => _byId.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(id, out var v) ? v : null;
+
     public int Count => _byId.Count;
 
     public IEnumerable<Venue> All => _byKey.Values.OrderBy(v => v.Key);

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CityBrain.Data.Resumption;
+namespace CityBrain.Data.Infrastructure;
 
 /// <summary>
 /// The few SQLite C calls of the bulk loops, called directly. Through SQLitePCL's provider layer each bind or column
@@ -17,6 +17,9 @@ internal static class SqliteNative
     [DllImport("e_sqlite3", EntryPoint = "sqlite3_bind_int"), SuppressGCTransition]
     public static extern int BindInt(IntPtr stmt, int index, int value);
 
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_bind_int64"), SuppressGCTransition]
+    public static extern int BindInt64(IntPtr stmt, int index, long value);
+
     [DllImport("e_sqlite3", EntryPoint = "sqlite3_bind_double"), SuppressGCTransition]
     public static extern int BindDouble(IntPtr stmt, int index, double value);
 
@@ -31,4 +34,27 @@ internal static class SqliteNative
 
     [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_double"), SuppressGCTransition]
     public static extern double ColumnDouble(IntPtr stmt, int index);
+
+    /// <summary>Prepares a statement through SQLitePCL (a safe handle to dispose), throwing SQLite's message on error.</summary>
+    public static SQLitePCL.sqlite3_stmt Prepare(SQLitePCL.sqlite3 db, string sql)
+    {
+        Check(db, SQLitePCL.raw.sqlite3_prepare_v2(db, sql, out var stmt), SQLitePCL.raw.SQLITE_OK);
+        return stmt;
+    }
+
+    /// <summary>Steps a statement that returns no rows and resets it for the next binding.</summary>
+    public static void Run(SQLitePCL.sqlite3 db, IntPtr stmt)
+    {
+        var rc = Step(stmt);
+        Reset(stmt);
+        Check(db, rc, Done);
+    }
+
+    public static void Check(SQLitePCL.sqlite3 db, int rc, int expected)
+    {
+        if (rc != expected)
+        {
+            throw new Microsoft.Data.Sqlite.SqliteException(SQLitePCL.raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+        }
+    }
 }
