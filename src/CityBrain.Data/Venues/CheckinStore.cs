@@ -227,20 +227,17 @@ public static class CheckinStore
     /// drops them and builds them again at the end: building an index from sorted data is many times cheaper than
     /// inserting millions of random keys into it one by one.
     /// </summary>
-    private static readonly (string Name, string Create)[] SecondaryIndexes =
-    [
-        ("checkins_client", "CREATE UNIQUE INDEX IF NOT EXISTS checkins_client ON checkins (client_id) WHERE client_id IS NOT NULL"),
-        ("checkins_at", "CREATE INDEX IF NOT EXISTS checkins_at ON checkins (at)"),
-    ];
+    /// <summary>
+    /// Drops the index by time for a bulk load of rows spread over time (<see cref="CreateSecondaryIndexes"/> builds it
+    /// again). The unique index on client ids stays: imported rows have none, and offline uploads arriving during the
+    /// import still need it to be recognised.
+    /// </summary>
+    public static void DropTimeIndex(DbConnection c) => c.Execute("DROP INDEX IF EXISTS checkins_at");
 
-    public static void DropSecondaryIndexes(DbConnection c)
-    {
-        foreach (var (name, _) in SecondaryIndexes)
-        {
-            c.Execute($"DROP INDEX IF EXISTS {name}");
-        }
-    }
-
+    /// <summary>
+    /// Builds the secondary indexes that are missing (all of them exist after the migrations; a bulk import that was
+    /// killed before it rebuilt the index by time leaves it missing, so this also runs at start-up).
+    /// </summary>
     public static void CreateSecondaryIndexes(DbConnection c)
     {
         var sqlite = c is Microsoft.Data.Sqlite.SqliteConnection;
@@ -251,10 +248,8 @@ public static class CheckinStore
         }
         try
         {
-            foreach (var (_, create) in SecondaryIndexes)
-            {
-                c.Execute(create, commandTimeout: 0);
-            }
+            c.Execute("CREATE UNIQUE INDEX IF NOT EXISTS checkins_client ON checkins (client_id) WHERE client_id IS NOT NULL", commandTimeout: 0);
+            c.Execute("CREATE INDEX IF NOT EXISTS checkins_at ON checkins (at)", commandTimeout: 0);
         }
         finally
         {

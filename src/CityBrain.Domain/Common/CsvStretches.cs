@@ -33,10 +33,14 @@ public static class CsvStretches
         /// <summary>The lines, each without its line break.</summary>
         public Lines GetLines() => new(block.AsSpan(0, length), FirstLine);
 
-        public void Return() => System.Buffers.ArrayPool<char>.Shared.Return(block);
+        /// <summary>Gives the block back to the shared pool, cleared: it held personal data.</summary>
+        public void Return() => System.Buffers.ArrayPool<char>.Shared.Return(block, clearArray: true);
     }
 
-    /// <summary>Walks a stretch's lines: <see cref="Current"/> is the line, <see cref="Line"/> its number.</summary>
+    /// <summary>
+    /// Walks a stretch's lines: <see cref="Current"/> is the line, <see cref="Line"/> its number. Lines end at LF, CRLF
+    /// or a lone CR (spreadsheets' "CSV (Macintosh)").
+    /// </summary>
     public ref struct Lines(ReadOnlySpan<char> text, int firstLine)
     {
         private ReadOnlySpan<char> _rest = text;
@@ -51,10 +55,18 @@ public static class CsvStretches
             {
                 return false;
             }
-            var end = _rest.IndexOf('\n');
-            var line = end < 0 ? _rest : _rest[..end];
-            _rest = end < 0 ? default : _rest[(end + 1)..];
-            Current = line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+            var end = _rest.IndexOfAny('\r', '\n');
+            if (end < 0)
+            {
+                Current = _rest;
+                _rest = default;
+            }
+            else
+            {
+                Current = _rest[..end];
+                var crlf = _rest[end] == '\r' && end + 1 < _rest.Length && _rest[end + 1] == '\n';
+                _rest = _rest[(end + (crlf ? 2 : 1))..];
+            }
             Line++;
             return true;
         }
@@ -86,10 +98,20 @@ public static class CsvStretches
         return null;
     }
 
+    /// <summary>The longest line a file may have (16 Mi characters): past it the file is refused, not held in memory.</summary>
+    public const int MaxLineChars = 1 << 24;
+
+    /// <summary>Thrown for a line longer than <see cref="MaxLineChars"/>.</summary>
+    public sealed class LineTooLongException(int line)
+        : Exception($"line {line} is {MaxLineChars:N0} characters or longer (is this a CSV file?)")
+    {
+        public int Line { get; } = line;
+    }
+
     /// <summary>
     /// The rest of the file in stretches of whole lines, in order; <paramref name="linesBefore"/> lines were read
-    /// already. The reading thread only decodes and counts line breaks (both vectorised); splitting the lines is left
-    /// to the readers, so one thread reading does not hold up several parsing. Lines end at LF or CRLF.
+    /// already. The reading thread only decodes and counts line breaks (vectorised); splitting the lines is left to
+    /// the readers, so one thread reading does not hold up several parsing.
     /// </summary>
     public static IEnumerable<Stretch> Read(TextReader reader, int linesBefore, int blockChars = BlockChars)
     {
@@ -109,37 +131,75 @@ public static class CsvStretches
                 length += n;
             }
             var atEnd = length < block.Length;
-            var end = atEnd ? length : block.AsSpan(0, length).LastIndexOf('\n') + 1;
+            var end = atEnd ? length : EndOfLastLine(block.AsSpan(0, length));
+            pool.Return(carry, clearArray: true);
             if (end == 0 && !atEnd)
             {
                 // One line longer than the block: keep it all and read on into a bigger block.
-                pool.Return(carry);
+                if (length >= MaxLineChars)
+                {
+                    pool.Return(block, clearArray: true);
+                    throw new LineTooLongException(lineNo + 1);
+                }
                 (carry, carried) = (block, length);
                 continue;
             }
-            var rest = length - end;
-            if (rest > carry.Length)
-            {
-                pool.Return(carry);
-                carry = pool.Rent(rest);
-            }
-            block.AsSpan(end, rest).CopyTo(carry);
-            carried = rest;
+            carried = length - end;
+            carry = pool.Rent(Math.Max(16, carried));
+            block.AsSpan(end, carried).CopyTo(carry);
             if (end == 0)
             {
-                pool.Return(block);
+                pool.Return(block, clearArray: true);
                 pool.Return(carry);
                 yield break;
             }
-            var lines = block.AsSpan(0, end).Count('\n') + (block[end - 1] == '\n' ? 0 : 1);
+            var lines = CountLines(block.AsSpan(0, end));
             yield return new Stretch(index++, lineNo + 1, block, end, lines);
             lineNo += lines;
         }
     }
 
     /// <summary>
-    /// Splits one line into fields: on its commas when it has no quote (nearly every line of a machine-written file),
-    /// else by RFC 4180 into <paramref name="quoted"/>. Returns false for a quote left open.
+    /// Where the last whole line of a full block ends (0: none). A CR at the very end may be the first half of a CRLF
+    /// whose LF is still unread, so that line is left for the next block.
+    /// </summary>
+    private static int EndOfLastLine(ReadOnlySpan<char> text)
+    {
+        var last = text.LastIndexOfAny('\r', '\n');
+        if (last == text.Length - 1 && text[last] == '\r')
+        {
+            last = text[..last].LastIndexOfAny('\r', '\n');
+        }
+        return last + 1;
+    }
+
+    /// <summary>Lines in <paramref name="text"/>, which ends at a line end or at the end of the file.</summary>
+    private static int CountLines(ReadOnlySpan<char> text)
+    {
+        var lines = text.Count('\n');
+        var cr = text.Count('\r');
+        if (cr > 0)
+        {
+            // A CR is a line end of its own unless an LF follows it.
+            var crlf = 0;
+            for (var at = text.IndexOf('\r'); at >= 0;)
+            {
+                if (at + 1 < text.Length && text[at + 1] == '\n')
+                {
+                    crlf++;
+                }
+                var next = text[(at + 1)..].IndexOf('\r');
+                at = next < 0 ? -1 : at + 1 + next;
+            }
+            lines += cr - crlf;
+        }
+        return lines + (text[^1] is '\n' or '\r' ? 0 : 1);
+    }
+
+    /// <summary>
+    /// Splits one line into fields: on its commas when it has no quote and fewer fields than
+    /// <paramref name="ranges"/> (nearly every line of a machine-written file), else by RFC 4180 into
+    /// <paramref name="quoted"/> (then <paramref name="isQuoted"/> is true). Returns false for a quote left open.
     /// </summary>
     public static bool Split(ReadOnlySpan<char> line, Span<Range> ranges, out int count, List<string> quoted, out bool isQuoted)
     {
@@ -147,7 +207,11 @@ public static class CsvStretches
         if (!isQuoted)
         {
             count = line.Split(ranges, ',');
-            return true;
+            if (count < ranges.Length)
+            {
+                return true;
+            }
+            isQuoted = true; // more fields than ranges: the last range would hold the rest of the line
         }
         count = 0;
         return Csv.TrySplitQuoted(line.ToString(), quoted);

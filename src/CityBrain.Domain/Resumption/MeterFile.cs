@@ -36,7 +36,9 @@ public static class MeterFile
         }
         var columns = ReadHeader(header);
         var parts = new List<MeterBatch.Part?>();
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(CsvStretches.Read(reader, lineNo), System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+        try
+        {
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(CsvStretches.Read(reader, lineNo), System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
             CsvStretches.Parallelism(), stretch =>
             {
                 var part = batch.NewPart(stretch.Count);
@@ -51,6 +53,11 @@ public static class MeterFile
                     parts[stretch.Index] = part;
                 }
             });
+        }
+        catch (AggregateException e) when (e.InnerExceptions is [CsvStretches.LineTooLongException tooLong])
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(tooLong);
+        }
         batch.Append(parts.Select(p => p!).ToList());
     }
 

@@ -76,6 +76,8 @@ public sealed class CityBrainApp : IDisposable
             var calendar = new CityCalendar(CityCalendar.FindZone(options.TimeZone));
             var keysFile = options.KeysFile ?? (db.SqlitePath is { } p && p != ":memory:" ? p + ".keys.json" : "citybrain.keys.json");
             using var c = db.Open();
+            // A bulk import killed before it rebuilt the check-ins' index by time leaves it missing.
+            Data.Venues.CheckinStore.CreateSecondaryIndexes(c);
             var storedCheck = c.ExecuteScalar<string?>("SELECT value FROM meta WHERE key = 'key_check'");
             if (!File.Exists(keysFile))
             {

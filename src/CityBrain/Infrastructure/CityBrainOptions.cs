@@ -45,6 +45,10 @@ public sealed class CityBrainOptions : IValidatableObject
     [Range(100, 1_000_000)]
     public int CheckinQueueLimit { get; set; } = 50_000;
 
+    /// <summary>Check-ins the bulk import commits in one transaction, sorted by time.</summary>
+    [Range(1_000, 10_000_000)]
+    public int CheckinImportBatch { get; set; } = 200_000;
+
     /// <summary>The most contacts one trace may hold (a second-degree trace through the busiest venues can reach a large
     /// part of a city: that is refused with a 400 asking to narrow it, not stored and confirmed).</summary>
     [Range(1, 10_000_000)]

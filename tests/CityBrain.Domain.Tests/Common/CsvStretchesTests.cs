@@ -49,6 +49,34 @@ public sealed class CsvStretchesTests
         Assert.DoesNotContain(lines, l => l.Text.Contains('\r') || l.Text.Contains('\n'));
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(1 << 20)]
+    public void Read_LoneCrAndCrLfMixed_EveryLineOnce(int blockChars) =>
+        // A CR at the end of a block may be half of a CRLF: the blocks here end on every character.
+        Assert.Equal([(1, "ab"), (2, "cd"), (3, ""), (4, "ef"), (5, ""), (6, "g")], ReadAll("ab\rcd\r\n\ref\n\rg", blockChars).Lines);
+
+    [Fact]
+    public void Read_LineLongerThanTheLimit_Refused()
+    {
+        var huge = new string('x', CsvStretches.MaxLineChars + 10);
+        var e = Assert.Throws<CsvStretches.LineTooLongException>(() => ReadAll($"a\n{huge}\n", 1 << 20));
+        Assert.Equal(2, e.Line);
+    }
+
+    [Fact]
+    public void Split_MoreFieldsThanRanges_EveryFieldApart()
+    {
+        Span<Range> ranges = stackalloc Range[CsvStretches.MaxColumns];
+        var quoted = new List<string>();
+        var line = string.Join(",", Enumerable.Range(0, 70));
+        Assert.True(CsvStretches.Split(line, ranges, out var n, quoted, out var isQuoted));
+        Assert.Equal(70, CsvStretches.FieldCount(n, quoted, isQuoted));
+        Assert.Equal("63", CsvStretches.Field(line, ranges, n, quoted, isQuoted, 63).ToString());
+        Assert.Equal("69", CsvStretches.Field(line, ranges, n, quoted, isQuoted, 69).ToString());
+    }
+
     [Fact]
     public void Read_NoLineBreakAtTheEnd_LastLineKept() =>
         Assert.Equal([(1, "a,b"), (2, "c,d")], ReadAll("a,b\nc,d", 4).Lines);

@@ -53,6 +53,7 @@ public abstract class ServerFixture : IAsyncLifetime
             ["CityBrain:Db"] = DbSpec,
             ["CityBrain:KeysFile"] = Path.Combine(_dir, "keys.json"),
             ["CityBrain:YellowPolicy"] = "deny",
+            ["CityBrain:CheckinImportBatch"] = "1000",   // imports of a few thousand rows take the many-batch paths
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         };

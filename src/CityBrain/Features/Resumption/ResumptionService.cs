@@ -107,6 +107,10 @@ public sealed partial class ResumptionService(CityBrainApp app, ResumptionOption
         {
             throw new InputException("header", e.Message);
         }
+        catch (CsvStretches.LineTooLongException e)
+        {
+            throw new InputException("line", e.Message);
+        }
         var shortOfHistory = batch.Sum();
         await using (var tx = await c.BeginTransactionAsync(ct))
         {

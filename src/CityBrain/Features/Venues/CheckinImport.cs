@@ -18,7 +18,7 @@ namespace CityBrain.Features.Venues;
 /// <item>one thread reads the file in stretches of whole lines (<see cref="CsvStretches"/>);</item>
 /// <item>readers on every core parse whole stretches with fields as spans (no string per line or field; an ID number is
 /// hashed once per import, later rows find it by its value as a number);</item>
-/// <item>one writer takes the parsed stretches in file order, gathers them into batches of <see cref="BatchRows"/>,
+/// <item>one writer takes the parsed stretches in file order, gathers them into batches (<c>CityBrain:CheckinImportBatch</c>, 200,000 rows),
 /// sorts each by time and commits it (SQLite's C API 64 rows a statement, binary COPY on PostgreSQL). While the
 /// batches follow each other in time the time index is kept; once they overlap, it is dropped and built once at the
 /// end (the sorted batches leave the table nearly in time order, which makes that build cheaper).</item>
@@ -28,11 +28,6 @@ namespace CityBrain.Features.Venues;
 /// </summary>
 internal sealed class CheckinImport
 {
-    /// <summary>Rows a transaction: big sorted runs make the index build at the end cheap.</summary>
-    internal const int BatchRows = 200_000;
-
-    /// <summary>Room in a batch beyond <see cref="BatchRows"/> for the last stretch's rows (a larger one commits first).</summary>
-    private const int StretchRows = CsvStretches.BlockChars / 8;
 
     private static readonly string[] TimeFormats = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
 
@@ -45,6 +40,9 @@ internal sealed class CheckinImport
     /// <summary>The latest time a check-in may have: now, with an hour's grace for a checkpoint's clock.</summary>
     private readonly long _latest;
 
+    /// <summary>Rows a transaction: big sorted runs make the index build at the end cheap.</summary>
+    private readonly int _batchRows;
+
     // The residents met so far, shared by the readers so that each ID number is hashed once per import. An
     // 18-character ID number (17 digits and a check digit or X, nearly every row) is keyed by its value as a number,
     // without a string; anything else by its text.
@@ -54,14 +52,10 @@ internal sealed class CheckinImport
     /// <summary>The readers' own state, taken by a reader for a stretch and put back after.</summary>
     private readonly ConcurrentBag<Reader> _readers = [];
 
-    /// <summary>
-    /// A reader's own: its HMAC, set up once (a one-shot HMAC costs about 1.3 µs here, a reused one 0.6 µs), and the
-    /// residents it has met (a plain dictionary, read without the shared one's synchronisation).
-    /// </summary>
+    /// <summary>A reader's own: its HMAC, set up once (a one-shot HMAC costs about 1.3 µs here, a reused one 0.6 µs).</summary>
     private sealed class Reader(PersonalDataProtector.BulkHasher hasher)
     {
         public readonly PersonalDataProtector.BulkHasher Hasher = hasher;
-        public readonly Dictionary<long, (long Id, Colour Colour)> Met = [];
     }
 
     /// <summary>The ID number as a number, or -1 when it is not 17 digits and a check digit or X.</summary>
@@ -97,6 +91,7 @@ internal sealed class CheckinImport
         _direction = header.GetValueOrDefault("direction", -1);
         _needed = Math.Max(_resident, Math.Max(_venue, _time)) + 1;
         _latest = app.Now.ToUnixTimeSeconds() + 3600;
+        _batchRows = app.Options.CheckinImportBatch;
     }
 
     /// <summary>What an import did: data rows read, rows stored, rejected rows by line.</summary>
@@ -227,6 +222,10 @@ internal sealed class CheckinImport
         {
             await Task.WhenAll(parse, write);
         }
+        catch (CsvStretches.LineTooLongException e)
+        {
+            throw new InputException("line", e.Message);
+        }
         catch when (write.IsFaulted)
         {
             ExceptionDispatchInfo.Throw(write.Exception!.InnerExceptions[0]); // the cause, not the readers' cancellation
@@ -254,6 +253,19 @@ internal sealed class CheckinImport
     {
         var part = new Part(stretch.Index, stretch.Count);
         var state = _readers.TryTake(out var mine) ? mine : new Reader(_protector.CreateBulkHasher());
+        try
+        {
+            Parse(stretch, part, state);
+        }
+        finally
+        {
+            _readers.Add(state);
+        }
+        return part;
+    }
+
+    private void Parse(CsvStretches.Stretch stretch, Part part, Reader state)
+    {
         Span<Range> ranges = stackalloc Range[CsvStretches.MaxColumns];
         var quoted = new List<string>();
         var lines = stretch.GetLines();
@@ -291,7 +303,7 @@ internal sealed class CheckinImport
             var time = CsvStretches.Field(line, ranges, n, quoted, isQuoted, _time);
             if (!Iso8601.TryParseUnixSeconds(time, out var unix))
             {
-                if (!time.Contains('T') || !DateTimeOffset.TryParseExact(time, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+                if (!HasOffset(time) || !DateTimeOffset.TryParseExact(time, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
                 {
                     part.Reject(lineNo, "time", $"'{time}' is not an ISO 8601 time with an offset");
                     continue;
@@ -320,24 +332,21 @@ internal sealed class CheckinImport
             }
             part.Rows[part.Count++] = new ImportedCheckin(unix, resident.Id, venue.Key, dir, resident.Colour);
         }
-        _readers.Add(state);
-        return part;
+    }
+
+    /// <summary>A date, a 'T', a time and Z or ±hh:mm: the format's K also matches no offset at all (server-local time).</summary>
+    private static bool HasOffset(ReadOnlySpan<char> time)
+    {
+        var t = time.IndexOf('T');
+        return t > 0 && time[t..].IndexOfAny('Z', '+', '-') > 0;
     }
 
     /// <summary>The resident with this ID number: hashed (HMAC) the first time the import meets it, then by cache.</summary>
     private bool TryResident(Reader reader, ReadOnlySpan<char> id, out (long Id, Colour Colour) resident)
     {
         var number = IdAsNumber(id);
-        if (number >= 0 && reader.Met.TryGetValue(number, out resident))
-        {
-            return true;
-        }
         if (number >= 0 ? _byNumber.TryGetValue(number, out resident) : _byText.TryGetValue(id.ToString(), out resident))
         {
-            if (number >= 0)
-            {
-                reader.Met[number] = resident;
-            }
             return true;
         }
         if (id.IsEmpty || id.Length > 64)
@@ -355,7 +364,6 @@ internal sealed class CheckinImport
         if (number >= 0)
         {
             _byNumber.TryAdd(number, resident);
-            reader.Met[number] = resident;
         }
         else
         {
@@ -370,7 +378,7 @@ internal sealed class CheckinImport
     /// <summary>
     /// <paramref name="rows"/> into <paramref name="sorted"/> by time, stable. Within <see cref="CountingRange"/> seconds
     /// a counting sort by second (two passes over the rows: a few ms for a batch, where a comparison sort took 40);
-    /// wider batches as one array of longs, (time − earliest) &lt;&lt; 19 | position, sorted and gathered.
+    /// wider batches as one array of longs, (time − earliest) &lt;&lt; bits | position, sorted and gathered.
     /// </summary>
     private static void SortByTime(ReadOnlySpan<ImportedCheckin> rows, ImportedCheckin[] sorted, ref int[]? counts, long[] keys)
     {
@@ -400,27 +408,27 @@ internal sealed class CheckinImport
             }
             return;
         }
+        // Times lie within years 1–9999 (< 2^39 s apart) and a batch holds at most 2^24 rows: the key fits a long.
+        var bits = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)rows.Length);
         for (var i = 0; i < rows.Length; i++)
         {
-            keys[i] = (rows[i].At - min) << PositionBits | (long)i;
+            keys[i] = (rows[i].At - min) << bits | (long)i;
         }
         keys.AsSpan(0, rows.Length).Sort();
+        var mask = (1L << bits) - 1;
         for (var i = 0; i < rows.Length; i++)
         {
-            sorted[i] = rows[(int)(keys[i] & ((1 << PositionBits) - 1))];
+            sorted[i] = rows[(int)(keys[i] & mask)];
         }
     }
 
-    /// <summary>Bits of a batch position in a sort key: a batch holds fewer than 2^19 rows, and times of one batch lie
-    /// well within 2^45 s of each other.</summary>
-    private const int PositionBits = 19;
 
     /// <summary>The writer's loop: returns the rows committed.</summary>
     private async Task<int> WriteAsync(System.Threading.Channels.ChannelReader<Part> queue, Action<int> stored, CheckinImportTimings timings, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var c = _app.Db.Open();
-        var batch = new ImportedCheckin[BatchRows + StretchRows];
+        var batch = new ImportedCheckin[_batchRows];
         var keys = new long[batch.Length];
         var sorted = new ImportedCheckin[batch.Length];
         int[]? counts = null;
@@ -428,6 +436,7 @@ internal sealed class CheckinImport
         var n = 0;
         var committed = 0;
         var bulk = false;
+        Exception? failure = null;
         try
         {
             // Parts arrive in the order the readers finish them; they are written in file order, so that a file in
@@ -440,17 +449,17 @@ internal sealed class CheckinImport
                 while (early.Remove(next, out var part))
                 {
                     next++;
-                    if (n + part.Count > batch.Length)
+                    for (var taken = 0; taken < part.Count;)
                     {
-                        Commit();
+                        var take = Math.Min(part.Count - taken, batch.Length - n);
+                        part.Rows.AsSpan(taken, take).CopyTo(batch.AsSpan(n));
+                        (n, taken) = (n + take, taken + take);
+                        if (n == batch.Length)
+                        {
+                            Commit();
+                        }
                     }
-                    part.Rows.AsSpan(0, part.Count).CopyTo(batch.AsSpan(n));
-                    n += part.Count;
                     part.Return();
-                    if (n >= BatchRows)
-                    {
-                        Commit();
-                    }
                 }
             }
             if (n > 0)
@@ -458,13 +467,25 @@ internal sealed class CheckinImport
                 Commit();
             }
         }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
+        }
         finally
         {
             timings.Waiting = clock.Elapsed.TotalSeconds - timings.Sorting - timings.Writing;
             if (bulk)
             {
                 var start = clock.Elapsed;
-                CheckinStore.CreateSecondaryIndexes(c);
+                try
+                {
+                    CheckinStore.CreateSecondaryIndexes(c);
+                }
+                catch when (failure is not null)
+                {
+                    // The import's own failure is the one to report; the index is built again at the next start.
+                }
                 timings.Indexing = (clock.Elapsed - start).TotalSeconds;
             }
         }
@@ -481,15 +502,14 @@ internal sealed class CheckinImport
             start = clock.Elapsed;
             // While the batches come in time order (an export usually does), each batch's index entries follow the
             // last one's and the index is kept. Once a batch reaches back into times already written, the rows are
-            // spread over the whole period: the index is dropped and built once at the end, which is far cheaper
-            // than inserting into it all over for every batch (twice the writer's time measured).
-            var (first, last) = (rows[0].At, rows[^1].At);
-            if (!bulk && first < latestWritten && n >= BatchRows)
+            // spread over the whole period: the time index is dropped and built once at the end, which is far
+            // cheaper than inserting into it all over for every batch (twice the writer's time measured).
+            if (!bulk && rows[0].At < latestWritten)
             {
-                CheckinStore.DropSecondaryIndexes(c);
-                bulk = true;
+                bulk = true; // before the drop: a failure half-way still rebuilds
+                CheckinStore.DropTimeIndex(c);
             }
-            latestWritten = Math.Max(latestWritten, last);
+            latestWritten = Math.Max(latestWritten, rows[^1].At);
             using (var tx = c.BeginTransaction())
             {
                 CheckinStore.BulkLoad(c, tx, rows);
