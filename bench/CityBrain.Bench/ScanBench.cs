@@ -201,6 +201,7 @@ public static partial class ScanBench
         }
         var size = new FileInfo(csv).Length / 1048576.0;
         var admin = new VenueAdmin(app, new VenueRegistry(app));
+        Console.WriteLine($"importing {csv} ({size:F0} MiB)");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var sw = Stopwatch.StartNew();

@@ -46,7 +46,7 @@ internal sealed class CheckinImport
     // The residents met so far, shared by the readers so that each ID number is hashed once per import. An
     // 18-character ID number (17 digits and a check digit or X, nearly every row) is keyed by its value as a number,
     // without a string; anything else by its text.
-    private readonly ConcurrentDictionary<long, (long Id, Colour Colour)> _byNumber = new();
+    private readonly ResidentNumberCache _byNumber = new();
     private readonly ConcurrentDictionary<string, (long Id, Colour Colour)> _byText = new(StringComparer.Ordinal);
 
     /// <summary>The readers' own state, taken by a reader for a stretch and put back after.</summary>
@@ -345,7 +345,7 @@ internal sealed class CheckinImport
     private bool TryResident(Reader reader, ReadOnlySpan<char> id, out (long Id, Colour Colour) resident)
     {
         var number = IdAsNumber(id);
-        if (number >= 0 ? _byNumber.TryGetValue(number, out resident) : _byText.TryGetValue(id.ToString(), out resident))
+        if (number >= 0 ? _byNumber.TryGet(number, out resident) : _byText.TryGetValue(id.ToString(), out resident))
         {
             return true;
         }
@@ -363,7 +363,7 @@ internal sealed class CheckinImport
         }
         if (number >= 0)
         {
-            _byNumber.TryAdd(number, resident);
+            _byNumber.Add(number, resident);
         }
         else
         {
