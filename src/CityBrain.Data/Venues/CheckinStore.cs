@@ -235,9 +235,21 @@ public static class CheckinStore
     public static void DropTimeIndex(DbConnection c) => c.Execute("DROP INDEX IF EXISTS checkins_at");
 
     /// <summary>
-    /// Builds the secondary indexes that are missing (all of them exist after the migrations; a bulk import that was
-    /// killed before it rebuilt the index by time leaves it missing, so this also runs at start-up).
+    /// At start-up: builds the index by time if a bulk import was killed before it rebuilt it. Looks in the catalogue
+    /// first, so a start does not lock the table (PostgreSQL locks it even for CREATE INDEX IF NOT EXISTS).
     /// </summary>
+    public static void EnsureSecondaryIndexes(DbConnection c)
+    {
+        var present = c is NpgsqlConnection
+            ? c.ExecuteScalar<long>("SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'checkins' AND indexname IN ('checkins_at', 'checkins_client')")
+            : c.ExecuteScalar<long>("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checkins' AND name IN ('checkins_at', 'checkins_client')");
+        if (present < 2)
+        {
+            CreateSecondaryIndexes(c);
+        }
+    }
+
+    /// <summary>Builds the secondary indexes that are missing (all of them exist after the migrations).</summary>
     public static void CreateSecondaryIndexes(DbConnection c)
     {
         var sqlite = c is Microsoft.Data.Sqlite.SqliteConnection;

@@ -77,7 +77,7 @@ public sealed class CityBrainApp : IDisposable
             var keysFile = options.KeysFile ?? (db.SqlitePath is { } p && p != ":memory:" ? p + ".keys.json" : "citybrain.keys.json");
             using var c = db.Open();
             // A bulk import killed before it rebuilt the check-ins' index by time leaves it missing.
-            Data.Venues.CheckinStore.CreateSecondaryIndexes(c);
+            Data.Venues.CheckinStore.EnsureSecondaryIndexes(c);
             var storedCheck = c.ExecuteScalar<string?>("SELECT value FROM meta WHERE key = 'key_check'");
             if (!File.Exists(keysFile))
             {
