@@ -120,8 +120,11 @@ public static class TraceBench
         }
         var (t1, n1, stays1) = Time(index, cases.Take(cases1), q1);
         Console.WriteLine(string.Create(Inv, $"first degree ({cases1:N0} random cases with check-ins, window {window} s, {days} days to the end of the period): p50 {P(t1, 50):F2} ms, p95 {P(t1, 95):F2} ms, p99 {P(t1, 99):F2} ms, max {t1.Max():F2} ms; contacts median {P(n1, 50):N0}, p95 {P(n1, 95):N0}, max {n1.Max():N0}; case stays median {P(stays1, 50):N0}"));
+        var load2 = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var cpu3 = Environment.CpuUsage.TotalTime;
         var (t2, n2, _) = Time(index, cases.Take(cases2), q2);
-        Console.WriteLine(string.Create(Inv, $"second degree ({cases2:N0} cases): p50 {P(t2, 50):F1} ms, p95 {P(t2, 95):F1} ms, p99 {P(t2, 99):F1} ms, max {t2.Max():F1} ms; contacts (both degrees) median {P(n2, 50):N0}, max {n2.Max():N0}"));
+        var cpu4 = Environment.CpuUsage.TotalTime;
+        Console.WriteLine(string.Create(Inv, $"second degree ({cases2:N0} cases): p50 {P(t2, 50):F1} ms, p95 {P(t2, 95):F1} ms, p99 {P(t2, 99):F1} ms, max {t2.Max():F1} ms; contacts (both degrees) median {P(n2, 50):N0}, max {n2.Max():N0}; wall {t2.Sum() / 1000:F1} s, process CPU {(cpu4 - cpu3).TotalSeconds:F1} s (load average before: {load2})"));
         Console.WriteLine(string.Create(Inv, $"process peak {Machine.PeakMiB():N0} MiB"));
 
         if (compare)

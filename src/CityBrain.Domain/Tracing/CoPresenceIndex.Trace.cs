@@ -158,9 +158,12 @@ internal sealed class TraceRun
                 run._rangeOut[i] = new Acc[256];
             }
         }
-        if (run.Windows.Length > 1 << 20)
+        if (run.Windows.Length > 1 << 20 || run._sorted.Length > 1 << 20)
         {
             run.Windows = new Window[256];
+            run._sorted = new Window[256];
+            run._sortKeys = new ulong[256];
+            run._sortOrder = new int[256];
         }
         t_cached = run;
     }
@@ -216,9 +219,39 @@ internal sealed class TraceRun
         Windows[WindowCount++] = new Window { Venue = st.Venue, A = (long)st.In - w, B = (long)st.Out + w, CIn = st.In, COut = st.Out, Src = src };
     }
 
-    private struct ByVenueThenStart : IComparer<Window>
+    private ulong[] _sortKeys = new ulong[256];
+    private int[] _sortOrder = new int[256];
+    private Window[] _sorted = new Window[256];
+
+    /// <summary>
+    /// Sorts the windows by venue, then start. Every window of a pass has the same width before its stay (w), so
+    /// (venue, check-in) packed in a ulong orders them: sorting those keys with the positions, then moving the
+    /// 40-byte windows once, took a third of the time of sorting the windows with a comparer.
+    /// </summary>
+    private void SortWindows()
     {
-        public readonly int Compare(Window x, Window y) => x.Venue != y.Venue ? x.Venue.CompareTo(y.Venue) : x.A.CompareTo(y.A);
+        var n = WindowCount;
+        if (_sortKeys.Length < n)
+        {
+            _sortKeys = new ulong[Math.Max(n, _sortKeys.Length * 2)];
+            _sortOrder = new int[_sortKeys.Length];
+            _sorted = new Window[_sortKeys.Length];
+        }
+        for (var i = 0; i < n; i++)
+        {
+            _sortKeys[i] = ((ulong)(uint)Windows[i].Venue << 32) | Windows[i].CIn;
+            _sortOrder[i] = i;
+        }
+        _sortKeys.AsSpan(0, n).Sort(_sortOrder.AsSpan(0, n));
+        if (_sorted.Length < Windows.Length)
+        {
+            _sorted = new Window[Windows.Length];
+        }
+        for (var i = 0; i < n; i++)
+        {
+            _sorted[i] = Windows[_sortOrder[i]];
+        }
+        (Windows, _sorted) = (_sorted, Windows);
     }
 
     /// <summary>
@@ -275,8 +308,8 @@ internal sealed class TraceRun
         {
             worker.ClearHits();
         }
+        SortWindows();
         var ws = Windows.AsSpan(0, WindowCount);
-        ws.Sort(new ByVenueThenStart());
         GroupCount = 0;
         var i = 0;
         while (i < ws.Length)
@@ -463,12 +496,18 @@ internal sealed class TraceWorker(TraceRun run, int index)
     private int[] _sparse = new int[256];
     private bool _sparseBuilt;
 
-    private readonly uint[] _accFirst = new uint[1 << TraceRun.BucketBits];
-    private readonly int[] _accVenue = new int[1 << TraceRun.BucketBits];
-    private readonly int[] _accVia = new int[1 << TraceRun.BucketBits];
-    private readonly long[] _accExp = new long[1 << TraceRun.BucketBits];
-    private readonly long[] _accOvl = new long[1 << TraceRun.BucketBits];
-    private readonly int[] _accStamp = new int[1 << TraceRun.BucketBits];
+    /// <summary>One resident's sums in a bucket: one cache line's half, where six parallel arrays took six lines a hit.</summary>
+    private struct Slot
+    {
+        public int Stamp;
+        public uint First;
+        public int Venue;
+        public int Via;
+        public long Exposures;
+        public long Overlap;
+    }
+
+    private readonly Slot[] _slots = new Slot[1 << TraceRun.BucketBits];
     private readonly int[] _touched = new int[1 << TraceRun.BucketBits];
     private int _generation;
 
@@ -805,31 +844,31 @@ internal sealed class TraceWorker(TraceRun run, int index)
             }
             if (_generation == int.MaxValue)
             {
-                Array.Clear(_accStamp);
+                Array.Clear(_slots);
                 _generation = 0;
             }
             var gen = ++_generation;
             var touched = 0;
             foreach (ref readonly var h in part)
             {
-                var j = h.Resident & mask;
-                if (_accStamp[j] != gen)
+                ref var a = ref _slots[h.Resident & mask];
+                if (a.Stamp != gen)
                 {
-                    _accStamp[j] = gen;
-                    _touched[touched++] = j;
-                    _accFirst[j] = h.In;
-                    _accVenue[j] = h.Venue;
-                    _accExp[j] = h.K;
-                    _accOvl[j] = h.Overlap;
-                    _accVia[j] = int.MaxValue;
+                    a.Stamp = gen;
+                    _touched[touched++] = h.Resident & mask;
+                    a.First = h.In;
+                    a.Venue = h.Venue;
+                    a.Exposures = h.K;
+                    a.Overlap = h.Overlap;
+                    a.Via = int.MaxValue;
                     continue;
                 }
-                _accExp[j] += h.K;
-                _accOvl[j] += h.Overlap;
-                if (h.In < _accFirst[j] || (h.In == _accFirst[j] && h.Venue < _accVenue[j]))
+                a.Exposures += h.K;
+                a.Overlap += h.Overlap;
+                if (h.In < a.First || (h.In == a.First && h.Venue < a.Venue))
                 {
-                    _accFirst[j] = h.In;
-                    _accVenue[j] = h.Venue;
+                    a.First = h.In;
+                    a.Venue = h.Venue;
                 }
             }
             if (degree == 2)
@@ -837,21 +876,21 @@ internal sealed class TraceWorker(TraceRun run, int index)
                 // The source of the earliest exposure: only the hits at it, and only those need a look-up.
                 foreach (ref readonly var h in part)
                 {
-                    var j = h.Resident & mask;
-                    if (h.In == _accFirst[j] && h.Venue == _accVenue[j])
+                    ref var a = ref _slots[h.Resident & mask];
+                    if (h.In == a.First && h.Venue == a.Venue)
                     {
                         var via = h.Via >= 0 ? h.Via : run.ResolveVia(h);
-                        if (via < _accVia[j])
+                        if (via < a.Via)
                         {
-                            _accVia[j] = via;
+                            a.Via = via;
                         }
                     }
                 }
             }
-            // Resident order: sorting the touched slots pays when they are few; a bucket of a large trace has most
-            // of its 4,096 slots touched, and reading the stamps in order is then several times cheaper than a sort.
+            // Resident order: sorting the touched slots pays when they are few; past a few dozen, reading the 4,096
+            // stamps in order is cheaper than the sort.
             Span<int> order;
-            if (touched * 8 < width)
+            if (touched * 64 < width)
             {
                 order = _touched.AsSpan(0, touched);
                 order.Sort();
@@ -861,7 +900,7 @@ internal sealed class TraceWorker(TraceRun run, int index)
                 var k = 0;
                 for (var j = 0; j < width; j++)
                 {
-                    if (_accStamp[j] == gen)
+                    if (_slots[j].Stamp == gen)
                     {
                         _touched[k++] = j;
                     }
@@ -884,7 +923,8 @@ internal sealed class TraceWorker(TraceRun run, int index)
                 {
                     continue;
                 }
-                output[count++] = new Acc { Resident = resident, First = _accFirst[j], Venue = _accVenue[j], Via = degree == 2 ? _accVia[j] : -1, Exposures = _accExp[j], Overlap = _accOvl[j] };
+                ref readonly var a = ref _slots[j];
+                output[count++] = new Acc { Resident = resident, First = a.First, Venue = a.Venue, Via = degree == 2 ? a.Via : -1, Exposures = a.Exposures, Overlap = a.Overlap };
             }
         }
         return count;
