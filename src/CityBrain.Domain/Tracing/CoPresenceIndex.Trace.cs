@@ -727,6 +727,11 @@ internal sealed class TraceWorker(TraceRun run, int index)
                 var scanned = 0;
                 var r = 0;
                 var ia = 0;
+                // The tier is read in check-in order, so what depends on qin alone moves forward with pointers (windows
+                // ended before qin; case stays begun and ended by qin); only the searches on qout remain.
+                var ib = 0;
+                var ci = 0;
+                var co = 0;
                 _heap.Clear();
                 while (r < n)
                 {
@@ -746,7 +751,12 @@ internal sealed class TraceWorker(TraceRun run, int index)
                             break;
                         }
                         var qout = qin + durations[p];
-                        var k = Meets(n, qin, qout);
+                        while (ib < n && _b[ib] < qin)
+                        {
+                            ib++;
+                        }
+                        var until = UpperBound(a, qout); // windows starting by qout
+                        var k = until - ib;
                         if (k <= 0)
                         {
                             continue;
@@ -766,13 +776,25 @@ internal sealed class TraceWorker(TraceRun run, int index)
                                 ia++;
                             }
                             via = _heap.Min(qin);
-                            var until = UpperBound(a, qout);
                             if (ia < until)
                             {
                                 via = Math.Min(via, RangeMin(ws, ia, until));
                             }
                         }
-                        Emit(resident, (uint)qin, (uint)qout, venue, k, via, Overlap(qin, qout));
+                        long overlap = 0;
+                        if (_intervals > 0 && qout > qin)
+                        {
+                            while (ci < _intervals && _cin[ci] <= qin)
+                            {
+                                ci++;
+                            }
+                            while (co < _intervals && _cout[co] <= qin)
+                            {
+                                co++;
+                            }
+                            overlap = Covered(qout) - ((qin * ci) - _cinSum[ci] - (qin * co) + _coutSum[co]);
+                        }
+                        Emit(resident, (uint)qin, (uint)qout, venue, k, via, overlap);
                     }
                     scanned = p;
                 }
