@@ -882,7 +882,7 @@ internal sealed class TraceWorker(TraceRun run, int index)
                     a.Venue = h.Venue;
                     a.Exposures = h.K;
                     a.Overlap = h.Overlap;
-                    a.Via = int.MaxValue;
+                    a.Via = degree == 2 ? ViaOf(h) : int.MaxValue;
                     continue;
                 }
                 a.Exposures += h.K;
@@ -891,22 +891,14 @@ internal sealed class TraceWorker(TraceRun run, int index)
                 {
                     a.First = h.In;
                     a.Venue = h.Venue;
-                }
-            }
-            if (degree == 2)
-            {
-                // The source of the earliest exposure: only the hits at it, and only those need a look-up.
-                foreach (ref readonly var h in part)
-                {
-                    ref var a = ref _slots[h.Resident & mask];
-                    if (h.In == a.First && h.Venue == a.Venue)
+                    if (degree == 2)
                     {
-                        var via = h.Via >= 0 ? h.Via : run.ResolveVia(h);
-                        if (via < a.Via)
-                        {
-                            a.Via = via;
-                        }
+                        a.Via = ViaOf(h);
                     }
+                }
+                else if (degree == 2 && h.In == a.First && h.Venue == a.Venue)
+                {
+                    a.Via = Math.Min(a.Via, ViaOf(h));
                 }
             }
             // Resident order: sorting the touched slots pays when they are few; past a few dozen, reading the 4,096
@@ -951,6 +943,12 @@ internal sealed class TraceWorker(TraceRun run, int index)
         }
         return count;
     }
+
+    /// <summary>
+    /// The source of a hit: found during the scan, except for stays of people with appended check-ins (rare), looked
+    /// up only when the hit is, so far, at the contact's earliest exposure.
+    /// </summary>
+    private int ViaOf(in Hit h) => h.Via >= 0 ? h.Via : run.ResolveVia(h);
 
     private static int LowerBoundTime(ReadOnlySpan<ulong> entries, long time)
     {
