@@ -360,6 +360,16 @@ public static class TraceBench
             rawMs = await CompareCheckinsAsync(conn, expected, cases, q, from, regenerate);
         }
 
+        if (sqlitePath == "none")
+        {
+            // --sqlite none: PostgreSQL only (SQLite's load and indexes take minutes at 50 million).
+            if (pgMs is not null && rawMs is not null)
+            {
+                Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL / index: {P(pgMs, 50) / P(indexMs, 50):N0}x at p50, {P(pgMs, 95) / P(indexMs, 95):N0}x at p95, {pgMs.Sum() / indexMs.Sum():N0}x in total time"));
+                Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL on the checkins table / index: {P(rawMs, 50) / P(indexMs, 50):N0}x at p50, {P(rawMs, 95) / P(indexMs, 95):N0}x at p95, {rawMs.Sum() / indexMs.Sum():N0}x in total time"));
+            }
+            return;
+        }
         File.Delete(sqlitePath);
         var sqlite = new SqliteConnection($"Data Source={sqlitePath}");
         await sqlite.OpenAsync();

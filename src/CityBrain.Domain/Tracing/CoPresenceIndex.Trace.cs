@@ -904,7 +904,23 @@ internal sealed class TraceWorker(TraceRun run, int index)
             // Resident order: sorting the touched slots pays when they are few; past a few dozen, reading the 4,096
             // stamps in order is cheaper than the sort.
             Span<int> order;
-            if (touched * 64 < width)
+            if (touched <= 16)
+            {
+                // A first-degree trace meets a few residents in each of hundreds of buckets: a call to Sort for each
+                // cost more than the sums. Insertion sort in place.
+                order = _touched.AsSpan(0, touched);
+                for (var x = 1; x < order.Length; x++)
+                {
+                    var v = order[x];
+                    var y = x - 1;
+                    for (; y >= 0 && order[y] > v; y--)
+                    {
+                        order[y + 1] = order[y];
+                    }
+                    order[y + 1] = v;
+                }
+            }
+            else if (touched * 64 < width)
             {
                 order = _touched.AsSpan(0, touched);
                 order.Sort();
