@@ -73,7 +73,8 @@ internal struct Acc
 /// One trace's working memory (reused per thread).
 /// <para>Scan: per venue the case stays (windows, [A, B] = [in − w, out + w]) are sorted by start; the venue's stays
 /// are read once per union of overlapping windows. For a stay [qin, qout] the number of windows it meets is
-/// #(A ≤ qout) − #(B &lt; qin) (two moving pointers along the point tier, two binary searches otherwise), and its
+/// #(A ≤ qout) − #(B &lt; qin) (two moving pointers along the point tier; for stays with a check-out, read in check-in
+/// order, a moving pointer for qin and a binary search for qout), and its
 /// overlap with the unwidened case stays is F(qout) − F(qin), where F(x) = Σ |[cin, cout] ∩ (−∞, x]| comes from
 /// sorted ends and prefix sums. For degree 2 the smallest source among the windows holding a point comes from a
 /// min-heap with lazy removal. Each stay found is appended to a buffer of hits (sequential writes only).</para>
@@ -101,6 +102,7 @@ internal sealed class TraceRun
     // Tests: worker i takes venues and bucket ranges i, i + W, ..., whatever the timing (handed out on demand, the
     // first worker often finishes a small trace before the second starts, and the merge of workers goes untested).
     internal static bool RoundRobin;
+
     internal const int BucketBits = 12;        // 4,096 residents a bucket: its accumulators stay in cache
 
     internal Window[] Windows = new Window[256];
