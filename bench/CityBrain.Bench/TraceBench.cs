@@ -39,6 +39,63 @@ public static class TraceBench
         GROUP BY q.resident
         """;
 
+    /// <summary>
+    /// The same first-degree query against the production schema: the raw <c>checkins</c> rows (direction 0 = in, 1 =
+    /// out), with check-outs paired in SQL. A check-out matches the most recent unmatched check-in of the same person at
+    /// the same venue, a stack per (person, venue); with s the running sum of +1 per check-in and −1 per check-out in
+    /// time order (check-ins first within a second), a check-in that brings s to k is matched by the next event of that
+    /// (person, venue) that takes s from k back to k − 1, so after keying check-ins by s and check-outs by s + 1, the
+    /// check-out of a check-in is the next row of its (person, venue, key) partition, if that row is a check-out. An
+    /// ignored check-out (nothing open) never follows a check-in in its partition. The table has no bound on how long a
+    /// stay lasts (a check-in weeks before the window may be matched by a check-out after it), so every stay of the case's
+    /// venues is paired; the index does this once at build time and keeps each venue's longest stay per tier instead.
+    /// </summary>
+    public const string FirstDegreeCheckinsSql = """
+        WITH pe AS (
+            SELECT venue, at, direction,
+                   sum(CASE WHEN direction = 0 THEN 1 ELSE -1 END)
+                       OVER (PARTITION BY venue ORDER BY at, direction ROWS UNBOUNDED PRECEDING) AS s
+            FROM checkins WHERE resident = @case
+        ), p AS (
+            SELECT venue, in_at, out_at FROM (
+                SELECT venue, at AS in_at, direction,
+                       CASE WHEN lead(direction) OVER w = 1 THEN lead(at) OVER w ELSE at END AS out_at
+                FROM (SELECT venue, at, direction, CASE WHEN direction = 0 THEN s ELSE s + 1 END AS k FROM pe) e
+                WINDOW w AS (PARTITION BY venue, k ORDER BY at, direction)
+            ) x
+            WHERE direction = 0 AND in_at BETWEEN @from AND @at
+        ), qe AS (
+            SELECT c.resident, c.venue, c.at, c.direction,
+                   sum(CASE WHEN c.direction = 0 THEN 1 ELSE -1 END)
+                       OVER (PARTITION BY c.venue, c.resident ORDER BY c.at, c.direction ROWS UNBOUNDED PRECEDING) AS s
+            FROM checkins c
+            WHERE c.venue IN (SELECT DISTINCT venue FROM p) AND c.resident <> @case
+        ), q AS (
+            SELECT resident, venue, in_at, out_at FROM (
+                SELECT resident, venue, at AS in_at, direction,
+                       CASE WHEN lead(direction) OVER w = 1 THEN lead(at) OVER w ELSE at END AS out_at
+                FROM (SELECT resident, venue, at, direction, CASE WHEN direction = 0 THEN s ELSE s + 1 END AS k FROM qe) e
+                WINDOW w AS (PARTITION BY venue, resident, k ORDER BY at, direction)
+            ) x
+            WHERE direction = 0
+        )
+        SELECT q.resident, min(q.in_at) AS first_exposure, count(*) AS exposures,
+               sum(greatest(0, least(p.out_at, q.out_at) - greatest(p.in_at, q.in_at))) AS overlap_seconds
+        FROM p
+        JOIN q ON q.venue = p.venue AND q.in_at <= p.out_at + @w AND q.out_at >= p.in_at - @w
+        GROUP BY q.resident
+        """;
+
+    /// <summary>The production table's indexes: the case's rows by resident, a venue's rows in the order the pairing reads them.</summary>
+    public static readonly string[] CheckinsIndexes =
+    [
+        "SET maintenance_work_mem = '2GB'",
+        "SET max_parallel_maintenance_workers = 2",
+        "CREATE INDEX checkins_resident ON checkins (resident, at) INCLUDE (venue, direction)",
+        "CREATE INDEX checkins_venue ON checkins (venue, resident, at, direction)",
+        "VACUUM ANALYZE checkins",
+    ];
+
     /// <summary>The indexes (and the per-venue tier bounds) PostgreSQL gets, after the binary COPY.</summary>
     public static readonly string[] PostgresIndexes =
     [
@@ -120,13 +177,18 @@ public static class TraceBench
         }
         var (t1, n1, stays1) = Time(index, cases.Take(cases1), q1);
         Console.WriteLine(string.Create(Inv, $"first degree ({cases1:N0} random cases with check-ins, window {window} s, {days} days to the end of the period): p50 {P(t1, 50):F2} ms, p95 {P(t1, 95):F2} ms, p99 {P(t1, 99):F2} ms, max {t1.Max():F2} ms; contacts median {P(n1, 50):N0}, p95 {P(n1, 95):N0}, max {n1.Max():N0}; case stays median {P(stays1, 50):N0}"));
+        var load2 = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var cpu3 = Environment.CpuUsage.TotalTime;
         var (t2, n2, _) = Time(index, cases.Take(cases2), q2);
-        Console.WriteLine(string.Create(Inv, $"second degree ({cases2:N0} cases): p50 {P(t2, 50):F1} ms, p95 {P(t2, 95):F1} ms, p99 {P(t2, 99):F1} ms, max {t2.Max():F1} ms; contacts (both degrees) median {P(n2, 50):N0}, max {n2.Max():N0}"));
+        var cpu4 = Environment.CpuUsage.TotalTime;
+        Console.WriteLine(string.Create(Inv, $"second degree ({cases2:N0} cases): p50 {P(t2, 50):F1} ms, p95 {P(t2, 95):F1} ms, p99 {P(t2, 99):F1} ms, max {t2.Max():F1} ms; contacts (both degrees) median {P(n2, 50):N0}, max {n2.Max():N0}; wall {t2.Sum() / 1000:F1} s, process CPU {(cpu4 - cpu3).TotalSeconds:F1} s (load average before: {load2})"));
         Console.WriteLine(string.Create(Inv, $"process peak {Machine.PeakMiB():N0} MiB"));
 
         if (compare)
         {
-            await CompareAsync(index, residents, cases.Take(IntArg(args, "--compare-cases", 100)).ToList(), q1, Arg(args, "--pg", ""), Arg(args, "--sqlite", "/tmp/citybrain-trace.db"));
+            // The production table needs the raw rows, freed before Build: the same seed generates them again.
+            Func<TraceCity> rows = () => TraceCity.Generate(checkins, residents, venues, seed, days, timeOrder);
+            await CompareAsync(index, residents, cases.Take(IntArg(args, "--compare-cases", 100)).ToList(), q1, Arg(args, "--pg", ""), Arg(args, "--sqlite", "/tmp/citybrain-trace.db"), rows);
         }
         return 0;
     }
@@ -144,6 +206,24 @@ public static class TraceBench
         return (outs, perVenue[^1], perVenue[perVenue.Length / 2]);
     }
 
+    private static long s_sink;
+
+    /// <summary>
+    /// A trace, then every field of every contact read, as the server does when it stores and shows them (and as a
+    /// database client does with the rows): the timing includes whatever turning the result into Contact values costs.
+    /// </summary>
+    private static TraceResult TraceAndRead(CoPresenceIndex index, int resident, TraceQuery q)
+    {
+        var result = index.Trace(resident, q);
+        long check = 0;
+        foreach (var c in result.Contacts)
+        {
+            check += c.Resident + c.Degree + c.FirstExposure + c.Venue + c.OverlapSeconds + c.Exposures + (c.Via ?? 0);
+        }
+        s_sink += check;
+        return result;
+    }
+
     private static (List<double> Ms, List<double> Contacts, List<double> Stays) Time(CoPresenceIndex index, IEnumerable<int> cases, TraceQuery q)
     {
         var ms = new List<double>();
@@ -152,7 +232,7 @@ public static class TraceBench
         foreach (var r in cases)
         {
             var t = Stopwatch.GetTimestamp();
-            var result = index.Trace(r, q);
+            var result = TraceAndRead(index, r, q);
             ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             contacts.Add(result.Contacts.Count);
             stays.Add(result.CaseStays.Count);
@@ -184,7 +264,7 @@ public static class TraceBench
 
     private sealed record Row(long First, long Exposures, long Overlap);
 
-    private static async Task CompareAsync(CoPresenceIndex index, int residents, List<int> cases, TraceQuery q, string pg, string sqlitePath)
+    private static async Task CompareAsync(CoPresenceIndex index, int residents, List<int> cases, TraceQuery q, string pg, string sqlitePath, Func<TraceCity> regenerate)
     {
         var from = q.At - (q.Days * 86_400L);
         var sw = Stopwatch.StartNew();
@@ -196,12 +276,13 @@ public static class TraceBench
         foreach (var c in cases)
         {
             var t = Stopwatch.GetTimestamp();
-            index.Trace(c, q);
+            TraceAndRead(index, c, q);
             indexMs.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
         }
         Console.WriteLine(string.Create(Inv, $"compare: index p50 {P(indexMs, 50):F3} ms, p95 {P(indexMs, 95):F3} ms over {cases.Count} cases"));
 
         List<double>? pgMs = null;
+        List<double>? rawMs = null;
         if (pg.Length > 0)
         {
             await using var conn = new NpgsqlConnection(pg);
@@ -275,8 +356,20 @@ public static class TraceBench
                 }
             }
             Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL p50 {P(pgMs, 50):F2} ms, p95 {P(pgMs, 95):F2} ms; same contacts, first exposures, exposures and overlaps as the index for all {cases.Count} cases"));
+            await Exec(conn, "DROP TABLE trace_stays; DROP TABLE trace_venue_tiers");
+            rawMs = await CompareCheckinsAsync(conn, expected, cases, q, from, regenerate);
         }
 
+        if (sqlitePath == "none")
+        {
+            // --sqlite none: PostgreSQL only (SQLite's load and indexes take minutes at 50 million).
+            if (pgMs is not null && rawMs is not null)
+            {
+                Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL / index: {P(pgMs, 50) / P(indexMs, 50):N0}x at p50, {P(pgMs, 95) / P(indexMs, 95):N0}x at p95, {pgMs.Sum() / indexMs.Sum():N0}x in total time"));
+                Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL on the checkins table / index: {P(rawMs, 50) / P(indexMs, 50):N0}x at p50, {P(rawMs, 95) / P(indexMs, 95):N0}x at p95, {rawMs.Sum() / indexMs.Sum():N0}x in total time"));
+            }
+            return;
+        }
         File.Delete(sqlitePath);
         var sqlite = new SqliteConnection($"Data Source={sqlitePath}");
         await sqlite.OpenAsync();
@@ -370,6 +463,89 @@ public static class TraceBench
             Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL / index: {P(pgMs, 50) / P(indexMs, 50):N0}x at p50, {P(pgMs, 95) / P(indexMs, 95):N0}x at p95, {pgMs.Sum() / indexMs.Sum():N0}x in total time"));
         }
         Console.WriteLine(string.Create(Inv, $"compare: SQLite / index: {P(liteMs, 50) / P(indexMs, 50):N0}x at p50, {P(liteMs, 95) / P(indexMs, 95):N0}x at p95, {liteMs.Sum() / indexMs.Sum():N0}x in total time"));
+        if (rawMs is not null)
+        {
+            Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL on the checkins table / index: {P(rawMs, 50) / P(indexMs, 50):N0}x at p50, {P(rawMs, 95) / P(indexMs, 95):N0}x at p95, {rawMs.Sum() / indexMs.Sum():N0}x in total time"));
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL on the production schema: the raw rows in a <c>checkins</c> table, check-outs paired in the query
+    /// (<see cref="FirstDegreeCheckinsSql"/>); checked against the index, then timed, like the stays query.
+    /// </summary>
+    private static async Task<List<double>> CompareCheckinsAsync(NpgsqlConnection conn, Dictionary<int, Dictionary<int, Row>> expected, List<int> cases, TraceQuery q, long from, Func<TraceCity> regenerate)
+    {
+        TraceCity? city = regenerate();
+        await Exec(conn, "DROP TABLE IF EXISTS checkins; CREATE UNLOGGED TABLE checkins (resident integer NOT NULL, venue integer NOT NULL, at bigint NOT NULL, direction smallint NOT NULL)");
+        var sw = Stopwatch.StartNew();
+        await using (var copy = await conn.BeginBinaryImportAsync("COPY checkins (resident, venue, at, direction) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < city.Count; i++)
+            {
+                var c = city[i];
+                await copy.StartRowAsync();
+                await copy.WriteAsync(c.Resident, NpgsqlDbType.Integer);
+                await copy.WriteAsync(c.Venue, NpgsqlDbType.Integer);
+                await copy.WriteAsync(c.At, NpgsqlDbType.Bigint);
+                await copy.WriteAsync((short)(c.Out ? 1 : 0), NpgsqlDbType.Smallint);
+            }
+            await copy.CompleteAsync();
+        }
+        var copySeconds = sw.Elapsed.TotalSeconds;
+        var count = city.Count;
+        city = null;
+        sw.Restart();
+        foreach (var sql in CheckinsIndexes)
+        {
+            await Exec(conn, sql);
+        }
+        Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL loaded {count:N0} check-ins into checkins by binary COPY in {copySeconds:F1} s, indexes + ANALYZE {sw.Elapsed.TotalSeconds:F1} s"));
+        await using var cmd = new NpgsqlCommand(FirstDegreeCheckinsSql, conn) { CommandTimeout = 0 };
+        cmd.Parameters.Add(new NpgsqlParameter("case", NpgsqlDbType.Integer));
+        cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Bigint));
+        cmd.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.Bigint));
+        cmd.Parameters.Add(new NpgsqlParameter("w", NpgsqlDbType.Bigint));
+        await cmd.PrepareAsync();
+        async Task<Dictionary<int, Row>> Run(int c)
+        {
+            cmd.Parameters[0].Value = c;
+            cmd.Parameters[1].Value = from;
+            cmd.Parameters[2].Value = q.At;
+            cmd.Parameters[3].Value = (long)q.WindowSeconds;
+            var result = new Dictionary<int, Row>();
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                result[reader.GetInt32(0)] = new Row(reader.GetInt64(1), reader.GetInt64(2), Convert.ToInt64(reader.GetValue(3), Inv));
+            }
+            return result;
+        }
+        foreach (var c in cases)
+        {
+            Check("PostgreSQL (checkins)", c, expected[c], await Run(c)); // warm-up and check
+        }
+        var ms = new List<double>();
+        foreach (var c in cases)
+        {
+            var t = Stopwatch.GetTimestamp();
+            await Run(c);
+            ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        await using (var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + FirstDegreeCheckinsSql, conn) { CommandTimeout = 0 })
+        {
+            explain.Parameters.AddWithValue("case", cases[0]);
+            explain.Parameters.AddWithValue("from", from);
+            explain.Parameters.AddWithValue("at", q.At);
+            explain.Parameters.AddWithValue("w", (long)q.WindowSeconds);
+            await using var reader = await explain.ExecuteReaderAsync();
+            Console.WriteLine("compare: PostgreSQL plan of the first case on the checkins table:");
+            while (await reader.ReadAsync())
+            {
+                Console.WriteLine("    " + reader.GetString(0));
+            }
+        }
+        Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL on the checkins table p50 {P(ms, 50):F2} ms, p95 {P(ms, 95):F2} ms, max {ms.Max():F2} ms; same contacts, first exposures, exposures and overlaps as the index for all {cases.Count} cases (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})"));
+        return ms;
     }
 
     private static void Check(string engine, int c, Dictionary<int, Row> expected, Dictionary<int, Row> actual)

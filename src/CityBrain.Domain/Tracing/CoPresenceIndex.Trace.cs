@@ -73,44 +73,67 @@ internal struct Acc
 /// One trace's working memory (reused per thread).
 /// <para>Scan: per venue the case stays (windows, [A, B] = [in − w, out + w]) are sorted by start; the venue's stays
 /// are read once per union of overlapping windows. For a stay [qin, qout] the number of windows it meets is
-/// #(A ≤ qout) − #(B &lt; qin) (two moving pointers along the point tier, two binary searches otherwise), and its
+/// #(A ≤ qout) − #(B &lt; qin) (two moving pointers along the point tier; for stays with a check-out, read in check-in
+/// order, a moving pointer for qin and a binary search for qout), and its
 /// overlap with the unwidened case stays is F(qout) − F(qin), where F(x) = Σ |[cin, cout] ∩ (−∞, x]| comes from
 /// sorted ends and prefix sums. For degree 2 the smallest source among the windows holding a point comes from a
 /// min-heap with lazy removal. Each stay found is appended to a buffer of hits (sequential writes only).</para>
 /// <para>Aggregate: the hits are partitioned by the high bits of the resident (a few hundred hits a bucket), each
-/// bucket is sorted by resident and summed, so contacts come out in resident order without any random access into a
-/// table as large as the result, which is what made a hash map of accumulators slow for hundreds of thousands of
-/// second-degree contacts.</para>
+/// bucket is summed in small dense accumulators, so contacts come out in resident order without any random access
+/// into a table as large as the result, which is what made a hash map of accumulators slow for hundreds of thousands
+/// of second-degree contacts.</para>
+/// <para>Both cores: a large trace (a second degree has thousands of windows and millions of hits) scans its venues
+/// on <see cref="WorkerCount"/> workers, each with its own hit buffer, then aggregates disjoint ranges of buckets on
+/// the same workers. The venues and the buckets are independent, and every figure of a contact is a sum or a minimum,
+/// so the result does not depend on which worker found which hit. Small traces stay on the calling thread: handing
+/// work to the pool costs tens of microseconds, more than a typical first-degree trace.</para>
 /// </summary>
 internal sealed class TraceRun
 {
     [ThreadStatic]
     private static TraceRun? t_cached;
 
-    private Window[] _windows = new Window[256];
-    private int _windowCount;
-    private (int Venue, int Start, int End, long MaxWindow)[] _groups = new (int, int, int, long)[64];
-    private int _groupCount;
+    internal static readonly int WorkerCount = Math.Clamp(Environment.ProcessorCount, 1, 8);
+    // Below these a trace stays on the calling thread (fewer windows: at most a few ms of scanning; fewer hits:
+    // aggregating takes well under a millisecond). Tests set them to 0 so small cities take the parallel path too.
+    internal static int ParallelWindows = 256;
+    internal static int ParallelHits = 1 << 16;
 
-    private long[] _a = new long[256];
-    private long[] _b = new long[256];
-    private long[] _cin = new long[256];
-    private long[] _cout = new long[256];
-    private long[] _cinSum = new long[257];
-    private long[] _coutSum = new long[257];
-    private int _intervals;
-    private readonly MinHeap _heap = new();
+    // Tests: worker i takes venues and bucket ranges i, i + W, ..., whatever the timing (handed out on demand, the
+    // first worker often finishes a small trace before the second starts, and the merge of workers goes untested).
+    internal static bool RoundRobin;
 
-    private Hit[] _hits = new Hit[1024];
-    private Hit[] _hits2 = new Hit[1024];
-    private int _hitCount;
-    private int _maxHitResident;
+    internal const int BucketBits = 12;        // 4,096 residents a bucket: its accumulators stay in cache
+
+    internal Window[] Windows = new Window[256];
+    internal int WindowCount;
+    internal (int Venue, int Start, int End, long MaxWindow)[] Groups = new (int, int, int, long)[64];
+    internal int GroupCount;
+
+    private readonly TraceWorker[] _workers;
+    private Hit[] _parted = new Hit[1024];
+    private int[][] _bucketCursor;
+    private Acc[][] _rangeOut;
+    private int[] _rangeCount;
 
     private readonly List<ulong> _events = [];
     private readonly List<CoPresenceIndex.StayRecord> _stays = [];
-    private readonly List<CoPresenceIndex.StayRecord> _dirtyStays = [];
-    private readonly List<ulong> _dirtyEvents = [];
-    private readonly HashSet<int> _dirty = [];
+
+    private TraceRun()
+    {
+        _workers = new TraceWorker[WorkerCount];
+        for (var i = 0; i < WorkerCount; i++)
+        {
+            _workers[i] = new TraceWorker(this, i);
+        }
+        _bucketCursor = new int[WorkerCount][];
+        _rangeOut = new Acc[WorkerCount * 4][];
+        for (var i = 0; i < _rangeOut.Length; i++)
+        {
+            _rangeOut[i] = new Acc[256];
+        }
+        _rangeCount = new int[_rangeOut.Length];
+    }
 
     public static TraceRun Rent()
     {
@@ -121,14 +144,28 @@ internal sealed class TraceRun
 
     public static void Return(TraceRun run)
     {
-        if (run._hits.Length > 1 << 22)
+        // A large trace leaves buffers of hundreds of MiB: keep what a typical trace needs, not the largest one's.
+        foreach (var w in run._workers)
         {
-            run._hits = new Hit[1024];
-            run._hits2 = new Hit[1024];
+            w.Trim();
         }
-        if (run._windows.Length > 1 << 20)
+        if (run._parted.Length > 1 << 21)
         {
-            run._windows = new Window[256];
+            run._parted = new Hit[1024];
+        }
+        for (var i = 0; i < run._rangeOut.Length; i++)
+        {
+            if (run._rangeOut[i].Length > 1 << 18)
+            {
+                run._rangeOut[i] = new Acc[256];
+            }
+        }
+        if (run.Windows.Length > 1 << 20 || run._sorted.Length > 1 << 20)
+        {
+            run.Windows = new Window[256];
+            run._sorted = new Window[256];
+            run._sortKeys = new ulong[256];
+            run._sortOrder = new int[256];
         }
         t_cached = run;
     }
@@ -140,7 +177,7 @@ internal sealed class TraceRun
         CoPresenceIndex.PairedStays(s, caseResident, -1, lo, at, _events, _stays);
         var caseStays = _stays.ConvertAll(x => x.ToStay());
 
-        _windowCount = 0;
+        WindowCount = 0;
         foreach (var st in _stays)
         {
             AddWindow(st, w, caseResident);
@@ -148,11 +185,11 @@ internal sealed class TraceRun
         Expand(s, 1);
         var first = Aggregate(caseResident, [], degree: 1);
 
-        var second = new List<Acc>();
+        Acc[] second = [];
         if (query.Degree == 2)
         {
-            _windowCount = 0;
-            foreach (var c in first)
+            WindowCount = 0;
+            foreach (ref readonly var c in first.AsSpan())
             {
                 CoPresenceIndex.PairedStays(s, c.Resident, -1, c.First, at, _events, _stays);
                 foreach (var st in _stays)
@@ -161,7 +198,7 @@ internal sealed class TraceRun
                 }
             }
             Expand(s, 2);
-            var firstKeys = new int[first.Count];
+            var firstKeys = new int[first.Length];
             for (var i = 0; i < firstKeys.Length; i++)
             {
                 firstKeys[i] = first[i].Resident;
@@ -169,40 +206,113 @@ internal sealed class TraceRun
             second = Aggregate(caseResident, firstKeys, degree: 2);
         }
 
-        var contacts = new Contact[first.Count + second.Count];
-        var o = 0;
-        foreach (var c in first)
-        {
-            contacts[o++] = new Contact(c.Resident, 1, Packing.Decode(c.First), c.Venue, c.Overlap, (int)Math.Min(int.MaxValue, c.Exposures), null);
-        }
-        foreach (var c in second)
-        {
-            contacts[o++] = new Contact(c.Resident, 2, Packing.Decode(c.First), c.Venue, c.Overlap, (int)Math.Min(int.MaxValue, c.Exposures), c.Via);
-        }
-        return new TraceResult(caseResident, query, caseStays, contacts);
+        // The contacts stay in their compact form (32 bytes each) and become Contact values as they are read: one
+        // record object per contact cost more than the whole scan of a large second-degree trace (allocation, and the
+        // collector copying millions of live objects).
+        return new TraceResult(caseResident, query, caseStays, new ContactList(first, second));
     }
 
     private void AddWindow(CoPresenceIndex.StayRecord st, int w, int src)
     {
-        if (_windowCount == _windows.Length)
+        if (WindowCount == Windows.Length)
         {
-            Array.Resize(ref _windows, _windows.Length * 2);
+            Array.Resize(ref Windows, Windows.Length * 2);
         }
-        _windows[_windowCount++] = new Window { Venue = st.Venue, A = (long)st.In - w, B = (long)st.Out + w, CIn = st.In, COut = st.Out, Src = src };
+        Windows[WindowCount++] = new Window { Venue = st.Venue, A = (long)st.In - w, B = (long)st.Out + w, CIn = st.In, COut = st.Out, Src = src };
     }
 
-    private struct ByVenueThenStart : IComparer<Window>
+    private ulong[] _sortKeys = new ulong[256];
+    private int[] _sortOrder = new int[256];
+    private Window[] _sorted = new Window[256];
+
+    /// <summary>
+    /// Sorts the windows by venue, then start. Every window of a pass has the same width before its stay (w), so
+    /// (venue, check-in) packed in a ulong orders them: sorting those keys with the positions, then moving the
+    /// 40-byte windows once, took a third of the time of sorting the windows with a comparer.
+    /// </summary>
+    private void SortWindows()
     {
-        public readonly int Compare(Window x, Window y) => x.Venue != y.Venue ? x.Venue.CompareTo(y.Venue) : x.A.CompareTo(y.A);
+        var n = WindowCount;
+        if (_sortKeys.Length < n)
+        {
+            _sortKeys = new ulong[Math.Max(n, _sortKeys.Length * 2)];
+            _sortOrder = new int[_sortKeys.Length];
+            _sorted = new Window[_sortKeys.Length];
+        }
+        for (var i = 0; i < n; i++)
+        {
+            _sortKeys[i] = ((ulong)(uint)Windows[i].Venue << 32) | Windows[i].CIn;
+            _sortOrder[i] = i;
+        }
+        _sortKeys.AsSpan(0, n).Sort(_sortOrder.AsSpan(0, n));
+        if (_sorted.Length < Windows.Length)
+        {
+            _sorted = new Window[Windows.Length];
+        }
+        for (var i = 0; i < n; i++)
+        {
+            _sorted[i] = Windows[_sortOrder[i]];
+        }
+        (Windows, _sorted) = (_sorted, Windows);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for items 0..<paramref name="count"/> − 1 (venue groups, bucket ranges): on the
+    /// first worker, or when <paramref name="parallel"/> on every worker, each taking the next item when it is done.
+    /// </summary>
+    private void Share(bool parallel, int count, Action<TraceWorker, int> body)
+    {
+        if (!parallel)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                body(_workers[0], i);
+            }
+            return;
+        }
+        var next = 0;
+        Parallel.For(0, _workers.Length, w =>
+        {
+            var worker = _workers[w];
+            if (RoundRobin)
+            {
+                for (var i = w; i < count; i += _workers.Length)
+                {
+                    body(worker, i);
+                }
+                return;
+            }
+            int item;
+            while ((item = Interlocked.Increment(ref next) - 1) < count)
+            {
+                body(worker, item);
+            }
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> once per worker: on the pool when <paramref name="parallel"/>, else inline.</summary>
+    private void ForWorkers(bool parallel, Action<TraceWorker> body)
+    {
+        if (!parallel)
+        {
+            foreach (var worker in _workers)
+            {
+                body(worker);
+            }
+            return;
+        }
+        Parallel.For(0, _workers.Length, i => body(_workers[i]));
     }
 
     private void Expand(CoPresenceIndex.State s, int degree)
     {
-        _hitCount = 0;
-        _maxHitResident = 0;
-        var ws = _windows.AsSpan(0, _windowCount);
-        ws.Sort(new ByVenueThenStart());
-        _groupCount = 0;
+        foreach (var worker in _workers)
+        {
+            worker.ClearHits();
+        }
+        SortWindows();
+        var ws = Windows.AsSpan(0, WindowCount);
+        GroupCount = 0;
         var i = 0;
         while (i < ws.Length)
         {
@@ -213,15 +323,234 @@ internal sealed class TraceRun
                 maxWindow = Math.Max(maxWindow, ws[j].B - ws[j].A);
                 j++;
             }
-            if (_groupCount == _groups.Length)
+            if (GroupCount == Groups.Length)
             {
-                Array.Resize(ref _groups, _groups.Length * 2);
+                Array.Resize(ref Groups, Groups.Length * 2);
             }
-            _groups[_groupCount++] = (ws[i].Venue, i, j, maxWindow);
-            ScanVenue(s, ws[i].Venue, ws[i..j], degree);
+            Groups[GroupCount++] = (ws[i].Venue, i, j, maxWindow);
             i = j;
         }
+        // Venues are handed out one at a time: their costs differ by orders of magnitude, so fixed shares would leave
+        // one core idle while the other finishes the busiest venue's share.
+        var parallel = WorkerCount > 1 && GroupCount > 1 && WindowCount >= ParallelWindows;
+        Share(parallel, GroupCount, (worker, g) => worker.ScanVenue(s, g, degree));
     }
+
+    /// <summary>
+    /// Sums the hits per resident (skipping the case and the residents in <paramref name="excluded"/>, sorted), in
+    /// resident order. The earliest exposure is the smallest (check-in, venue, source). The workers' hits are
+    /// partitioned by resident / 4,096 into one array (bucket by bucket, streams that stay in cache), then ranges of
+    /// buckets are summed, each into its own output, and the outputs joined in order.
+    /// </summary>
+    private Acc[] Aggregate(int caseResident, int[] excluded, int degree)
+    {
+        long total = 0;
+        var maxResident = 0;
+        foreach (var worker in _workers)
+        {
+            total += worker.HitCount;
+            maxResident = Math.Max(maxResident, worker.MaxHitResident);
+        }
+        if (total == 0)
+        {
+            return [];
+        }
+        if (total > Array.MaxLength)
+        {
+            throw new InvalidOperationException("The trace found more stays than one array holds: narrow the window or the days.");
+        }
+        var n = (int)total;
+        var parallel = WorkerCount > 1 && n >= ParallelHits;
+        var buckets = (maxResident >> BucketBits) + 1;
+        for (var w = 0; w < _workers.Length; w++)
+        {
+            if (_bucketCursor[w] is null || _bucketCursor[w].Length < buckets)
+            {
+                _bucketCursor[w] = new int[Math.Max(buckets, 1024)];
+            }
+        }
+        ForWorkers(parallel, worker => worker.CountBuckets(_bucketCursor[worker.Index], buckets));
+        var bucketStart = new int[buckets + 1];
+        var pos = 0;
+        for (var b = 0; b < buckets; b++)
+        {
+            bucketStart[b] = pos;
+            for (var w = 0; w < _workers.Length; w++)
+            {
+                var k = _bucketCursor[w][b];
+                _bucketCursor[w][b] = pos;
+                pos += k;
+            }
+        }
+        bucketStart[buckets] = pos;
+        if (_parted.Length < n)
+        {
+            _parted = GC.AllocateUninitializedArray<Hit>(Math.Max(n, (int)Math.Min(Array.MaxLength, _parted.Length * 2L)));
+        }
+        ForWorkers(parallel, worker => worker.Scatter(_bucketCursor[worker.Index], _parted));
+
+        // Ranges of buckets with about equal numbers of hits, handed out one at a time.
+        var ranges = parallel ? _rangeOut.Length : 1;
+        var rangeStart = new int[ranges + 1];
+        for (var r = 1; r < ranges; r++)
+        {
+            var target = (long)n * r / ranges;
+            var b = rangeStart[r - 1];
+            while (b < buckets && bucketStart[b] < target)
+            {
+                b++;
+            }
+            rangeStart[r] = b;
+        }
+        rangeStart[ranges] = buckets;
+        Share(parallel, ranges, (worker, r) =>
+            _rangeCount[r] = worker.AggregateBuckets(_parted, bucketStart, rangeStart[r], rangeStart[r + 1], caseResident, excluded, degree, ref _rangeOut[r]));
+        var count = 0;
+        for (var r = 0; r < ranges; r++)
+        {
+            count += _rangeCount[r];
+        }
+        var result = GC.AllocateUninitializedArray<Acc>(count);
+        var o = 0;
+        for (var r = 0; r < ranges; r++)
+        {
+            _rangeOut[r].AsSpan(0, _rangeCount[r]).CopyTo(result.AsSpan(o));
+            o += _rangeCount[r];
+        }
+        return result;
+    }
+
+    /// <summary>The smallest source among the windows at the hit's venue meeting the hit's stay.</summary>
+    internal int ResolveVia(in Hit h)
+    {
+        int lo = 0, hi = GroupCount;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (Groups[mid].Venue < h.Venue)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        var (_, start, end, maxWindow) = Groups[lo];
+        var ws = Windows.AsSpan(start, end - start);
+        var target = (long)h.In - maxWindow; // windows starting earlier end before the stay
+        lo = 0;
+        hi = ws.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (ws[mid].A < target)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        var best = int.MaxValue;
+        for (var k = lo; k < ws.Length && ws[k].A <= h.Out; k++)
+        {
+            if (ws[k].B >= h.In && ws[k].Src < best)
+            {
+                best = ws[k].Src;
+            }
+        }
+        return best;
+    }
+}
+
+/// <summary>
+/// One worker of a trace: the per-venue scratch, its own buffer of hits and its own accumulators. A worker is used by
+/// one thread at a time; the run's windows and groups are only read while workers run.
+/// </summary>
+internal sealed class TraceWorker(TraceRun run, int index)
+{
+    private long[] _a = new long[256];
+    private long[] _b = new long[256];
+    private long[] _cin = new long[256];
+    private long[] _cout = new long[256];
+    private long[] _cinSum = new long[257];
+    private long[] _coutSum = new long[257];
+    private int _intervals;
+    private readonly MinHeap _heap = new();
+
+    // Hits in chunks: a buffer that grows by doubling copies everything it holds each time (hundreds of MiB for a
+    // large trace); chunks are written once and kept for the next trace.
+    private const int ChunkBits = 15;
+    private const int ChunkSize = 1 << ChunkBits;  // 1 MiB of hits
+    private const int KeptChunks = 32;
+    private readonly List<Hit[]> _chunks = [];
+    private Hit[] _current = new Hit[ChunkSize];
+    private int _chunk;                            // index of _current in _chunks
+    private int _used;                             // hits in _current
+    private int _maxHitResident;
+
+    private readonly List<CoPresenceIndex.StayRecord> _dirtyStays = [];
+    private readonly List<ulong> _dirtyEvents = [];
+    private readonly HashSet<int> _dirty = [];
+
+    private int[] _sparse = new int[256];
+    private bool _sparseBuilt;
+
+    /// <summary>One resident's sums in a bucket: one cache line's half, where six parallel arrays took six lines a hit.</summary>
+    private struct Slot
+    {
+        public int Stamp;
+        public uint First;
+        public int Venue;
+        public int Via;
+        public long Exposures;
+        public long Overlap;
+    }
+
+    private readonly Slot[] _slots = new Slot[1 << TraceRun.BucketBits];
+    private readonly int[] _touched = new int[1 << TraceRun.BucketBits];
+    private int _generation;
+
+    public int Index => index;
+
+    public long HitCount => ((long)_chunk << ChunkBits) + _used;
+
+    public int MaxHitResident => _maxHitResident;
+
+    public void ClearHits()
+    {
+        if (_chunks.Count == 0)
+        {
+            _chunks.Add(_current);
+        }
+        _chunk = 0;
+        _current = _chunks[0];
+        _used = 0;
+        _maxHitResident = 0;
+    }
+
+    public void Trim()
+    {
+        if (_chunks.Count > KeptChunks)
+        {
+            _chunks.RemoveRange(KeptChunks, _chunks.Count - KeptChunks);
+        }
+    }
+
+    private void NextChunk()
+    {
+        _chunk++;
+        if (_chunk == _chunks.Count)
+        {
+            _chunks.Add(GC.AllocateUninitializedArray<Hit>(ChunkSize));
+        }
+        _current = _chunks[_chunk];
+        _used = 0;
+    }
+
+    private Span<Hit> Chunk(int c) => _chunks[c].AsSpan(0, c == _chunk ? _used : ChunkSize);
 
     private void PrepareVenue(ReadOnlySpan<Window> ws)
     {
@@ -278,11 +607,11 @@ internal sealed class TraceRun
 
     private void Emit(int resident, uint qin, uint qout, int venue, int k, int via, long overlap)
     {
-        if (_hitCount == _hits.Length)
+        if (_used == ChunkSize)
         {
-            Array.Resize(ref _hits, _hits.Length * 2);
+            NextChunk();
         }
-        ref var h = ref _hits[_hitCount++];
+        ref var h = ref _current[_used++];
         h.Resident = resident;
         h.In = qin;
         h.Out = qout;
@@ -295,9 +624,6 @@ internal sealed class TraceRun
             _maxHitResident = resident;
         }
     }
-
-    private int[] _sparse = new int[256];
-    private bool _sparseBuilt;
 
     /// <summary>The smallest source among windows [lo, hi) (sorted by start), from a sparse table built once per venue.</summary>
     private int RangeMin(ReadOnlySpan<Window> ws, int lo, int hi)
@@ -330,8 +656,11 @@ internal sealed class TraceRun
         return Math.Min(_sparse[(level * n) + lo], _sparse[(level * n) + hi - (1 << level)]);
     }
 
-    private void ScanVenue(CoPresenceIndex.State s, int venue, ReadOnlySpan<Window> ws, int degree)
+    /// <summary>Scans the venue of the run's group <paramref name="group"/> against its windows.</summary>
+    public void ScanVenue(CoPresenceIndex.State s, int group, int degree)
     {
+        var (venue, start, end, _) = run.Groups[group];
+        ReadOnlySpan<Window> ws = run.Windows.AsSpan(start, end - start);
         var n = ws.Length;
         _sparseBuilt = false;
         PrepareVenue(ws);
@@ -400,6 +729,11 @@ internal sealed class TraceRun
                 var scanned = 0;
                 var r = 0;
                 var ia = 0;
+                // The tier is read in check-in order, so what depends on qin alone moves forward with pointers (windows
+                // ended before qin; case stays begun and ended by qin); only the searches on qout remain.
+                var ib = 0;
+                var ci = 0;
+                var co = 0;
                 _heap.Clear();
                 while (r < n)
                 {
@@ -419,7 +753,12 @@ internal sealed class TraceRun
                             break;
                         }
                         var qout = qin + durations[p];
-                        var k = Meets(n, qin, qout);
+                        while (ib < n && _b[ib] < qin)
+                        {
+                            ib++;
+                        }
+                        var until = UpperBound(a, qout); // windows starting by qout
+                        var k = until - ib;
                         if (k <= 0)
                         {
                             continue;
@@ -439,13 +778,25 @@ internal sealed class TraceRun
                                 ia++;
                             }
                             via = _heap.Min(qin);
-                            var until = UpperBound(a, qout);
                             if (ia < until)
                             {
                                 via = Math.Min(via, RangeMin(ws, ia, until));
                             }
                         }
-                        Emit(resident, (uint)qin, (uint)qout, venue, k, via, Overlap(qin, qout));
+                        long overlap = 0;
+                        if (_intervals > 0 && qout > qin)
+                        {
+                            while (ci < _intervals && _cin[ci] <= qin)
+                            {
+                                ci++;
+                            }
+                            while (co < _intervals && _cout[co] <= qin)
+                            {
+                                co++;
+                            }
+                            overlap = Covered(qout) - ((qin * ci) - _cinSum[ci] - (qin * co) + _coutSum[co]);
+                        }
+                        Emit(resident, (uint)qin, (uint)qout, venue, k, via, overlap);
                     }
                     scanned = p;
                 }
@@ -469,107 +820,130 @@ internal sealed class TraceRun
         }
     }
 
-    private const int BucketBits = 12; // 4,096 residents a bucket: its accumulators stay in cache
-    private readonly uint[] _accFirst = new uint[1 << BucketBits];
-    private readonly int[] _accVenue = new int[1 << BucketBits];
-    private readonly int[] _accVia = new int[1 << BucketBits];
-    private readonly long[] _accExp = new long[1 << BucketBits];
-    private readonly long[] _accOvl = new long[1 << BucketBits];
-    private readonly int[] _accStamp = new int[1 << BucketBits];
-    private int[] _touched = new int[1 << BucketBits];
-    private int _generation;
+    /// <summary>Counts this worker's hits per bucket into <paramref name="counts"/>.</summary>
+    public void CountBuckets(int[] counts, int buckets)
+    {
+        counts.AsSpan(0, buckets).Clear();
+        for (var c = 0; c <= _chunk; c++)
+        {
+            foreach (ref readonly var h in Chunk(c))
+            {
+                counts[h.Resident >> TraceRun.BucketBits]++;
+            }
+        }
+    }
+
+    /// <summary>Copies this worker's hits to their buckets' places in <paramref name="into"/> (<paramref name="cursor"/>: where this worker's hits of each bucket go).</summary>
+    public void Scatter(int[] cursor, Hit[] into)
+    {
+        for (var c = 0; c <= _chunk; c++)
+        {
+            foreach (ref readonly var h in Chunk(c))
+            {
+                into[cursor[h.Resident >> TraceRun.BucketBits]++] = h;
+            }
+        }
+    }
 
     /// <summary>
-    /// Sums the hits per resident (skipping the case and the residents in <paramref name="excluded"/>, sorted), in
-    /// resident order. The earliest exposure is the smallest (check-in, venue, source). The hits are partitioned by
-    /// resident / 4,096 (one pass, streams that stay in cache), then each bucket is summed into small dense
-    /// accumulators and its residents emitted in order.
+    /// Sums buckets [<paramref name="fromBucket"/>, <paramref name="toBucket"/>) of the partitioned hits into
+    /// <paramref name="output"/>, in resident order; returns how many contacts it wrote.
     /// </summary>
-    private List<Acc> Aggregate(int caseResident, int[] excluded, int degree)
+    public int AggregateBuckets(Hit[] parted, int[] bucketStart, int fromBucket, int toBucket, int caseResident, int[] excluded, int degree, ref Acc[] output)
     {
-        var result = new List<Acc>();
-        var n = _hitCount;
-        if (n == 0)
+        const int width = 1 << TraceRun.BucketBits;
+        const int mask = width - 1;
+        var count = 0;
+        var ex = excluded.AsSpan().BinarySearch(fromBucket << TraceRun.BucketBits);
+        if (ex < 0)
         {
-            return result;
+            ex = ~ex;
         }
-        var buckets = (_maxHitResident >> BucketBits) + 1;
-        var start = new int[buckets + 1];
-        var hits = _hits.AsSpan(0, n);
-        foreach (ref readonly var h in hits)
+        for (var bucket = fromBucket; bucket < toBucket; bucket++)
         {
-            start[(h.Resident >> BucketBits) + 1]++;
-        }
-        for (var i = 0; i < buckets; i++)
-        {
-            start[i + 1] += start[i];
-        }
-        if (_hits2.Length < n)
-        {
-            _hits2 = new Hit[Math.Max(n, _hits2.Length * 2)];
-        }
-        var cursor = start.AsSpan(0, buckets).ToArray();
-        foreach (ref readonly var h in hits)
-        {
-            _hits2[cursor[h.Resident >> BucketBits]++] = h;
-        }
-        const int mask = (1 << BucketBits) - 1;
-        var ex = 0;
-        for (var bucket = 0; bucket < buckets; bucket++)
-        {
-            var part = _hits2.AsSpan(start[bucket], start[bucket + 1] - start[bucket]);
+            var part = parted.AsSpan(bucketStart[bucket], bucketStart[bucket + 1] - bucketStart[bucket]);
             if (part.IsEmpty)
             {
                 continue;
             }
             if (_generation == int.MaxValue)
             {
-                Array.Clear(_accStamp);
+                Array.Clear(_slots);
                 _generation = 0;
             }
             var gen = ++_generation;
             var touched = 0;
             foreach (ref readonly var h in part)
             {
-                var j = h.Resident & mask;
-                if (_accStamp[j] != gen)
+                ref var a = ref _slots[h.Resident & mask];
+                if (a.Stamp != gen)
                 {
-                    _accStamp[j] = gen;
-                    _touched[touched++] = j;
-                    _accFirst[j] = h.In;
-                    _accVenue[j] = h.Venue;
-                    _accExp[j] = h.K;
-                    _accOvl[j] = h.Overlap;
-                    _accVia[j] = int.MaxValue;
+                    a.Stamp = gen;
+                    _touched[touched++] = h.Resident & mask;
+                    a.First = h.In;
+                    a.Venue = h.Venue;
+                    a.Exposures = h.K;
+                    a.Overlap = h.Overlap;
+                    a.Via = degree == 2 ? ViaOf(h) : int.MaxValue;
                     continue;
                 }
-                _accExp[j] += h.K;
-                _accOvl[j] += h.Overlap;
-                if (h.In < _accFirst[j] || (h.In == _accFirst[j] && h.Venue < _accVenue[j]))
+                a.Exposures += h.K;
+                a.Overlap += h.Overlap;
+                if (h.In < a.First || (h.In == a.First && h.Venue < a.Venue))
                 {
-                    _accFirst[j] = h.In;
-                    _accVenue[j] = h.Venue;
-                }
-            }
-            if (degree == 2)
-            {
-                // The source of the earliest exposure: only the hits at it, and only those need a look-up.
-                foreach (ref readonly var h in part)
-                {
-                    var j = h.Resident & mask;
-                    if (h.In == _accFirst[j] && h.Venue == _accVenue[j])
+                    a.First = h.In;
+                    a.Venue = h.Venue;
+                    if (degree == 2)
                     {
-                        var via = h.Via >= 0 ? h.Via : ResolveVia(h);
-                        if (via < _accVia[j])
-                        {
-                            _accVia[j] = via;
-                        }
+                        a.Via = ViaOf(h);
                     }
                 }
+                else if (degree == 2 && h.In == a.First && h.Venue == a.Venue)
+                {
+                    a.Via = Math.Min(a.Via, ViaOf(h));
+                }
             }
-            var order = _touched.AsSpan(0, touched);
-            order.Sort();
-            var first = bucket << BucketBits;
+            // Resident order: sorting the touched slots pays when they are few; past a few dozen, reading the 4,096
+            // stamps in order is cheaper than the sort.
+            Span<int> order;
+            if (touched <= 16)
+            {
+                // A first-degree trace meets a few residents in each of hundreds of buckets: a call to Sort for each
+                // cost more than the sums. Insertion sort in place.
+                order = _touched.AsSpan(0, touched);
+                for (var x = 1; x < order.Length; x++)
+                {
+                    var v = order[x];
+                    var y = x - 1;
+                    for (; y >= 0 && order[y] > v; y--)
+                    {
+                        order[y + 1] = order[y];
+                    }
+                    order[y + 1] = v;
+                }
+            }
+            else if (touched * 64 < width)
+            {
+                order = _touched.AsSpan(0, touched);
+                order.Sort();
+            }
+            else
+            {
+                var k = 0;
+                for (var j = 0; j < width; j++)
+                {
+                    if (_slots[j].Stamp == gen)
+                    {
+                        _touched[k++] = j;
+                    }
+                }
+                order = _touched.AsSpan(0, k);
+            }
+            if (output.Length - count < order.Length)
+            {
+                Array.Resize(ref output, Math.Max(count + order.Length, output.Length * 2));
+            }
+            var first = bucket << TraceRun.BucketBits;
             foreach (var j in order)
             {
                 var resident = first + j;
@@ -581,55 +955,18 @@ internal sealed class TraceRun
                 {
                     continue;
                 }
-                result.Add(new Acc { Resident = resident, First = _accFirst[j], Venue = _accVenue[j], Via = degree == 2 ? _accVia[j] : -1, Exposures = _accExp[j], Overlap = _accOvl[j] });
+                ref readonly var a = ref _slots[j];
+                output[count++] = new Acc { Resident = resident, First = a.First, Venue = a.Venue, Via = degree == 2 ? a.Via : -1, Exposures = a.Exposures, Overlap = a.Overlap };
             }
         }
-        return result;
+        return count;
     }
 
-    /// <summary>The smallest source among the windows at the hit's venue meeting the hit's stay.</summary>
-    private int ResolveVia(in Hit h)
-    {
-        int lo = 0, hi = _groupCount;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_groups[mid].Venue < h.Venue)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        var (_, start, end, maxWindow) = _groups[lo];
-        var ws = _windows.AsSpan(start, end - start);
-        var target = (long)h.In - maxWindow; // windows starting earlier end before the stay
-        lo = 0;
-        hi = ws.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (ws[mid].A < target)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        var best = int.MaxValue;
-        for (var k = lo; k < ws.Length && ws[k].A <= h.Out; k++)
-        {
-            if (ws[k].B >= h.In && ws[k].Src < best)
-            {
-                best = ws[k].Src;
-            }
-        }
-        return best;
-    }
+    /// <summary>
+    /// The source of a hit: found during the scan, except for stays of people with appended check-ins (rare), looked
+    /// up only when the hit is, so far, at the contact's earliest exposure.
+    /// </summary>
+    private int ViaOf(in Hit h) => h.Via >= 0 ? h.Via : run.ResolveVia(h);
 
     private static int LowerBoundTime(ReadOnlySpan<ulong> entries, long time)
     {
@@ -693,6 +1030,47 @@ internal sealed class TraceRun
         }
         return lo;
     }
+}
+
+/// <summary>
+/// The contacts of a trace as <see cref="TraceResult.Contacts"/>: first degree, then second, each in resident order,
+/// kept as the 32-byte accumulators the aggregation wrote and turned into <see cref="Contact"/> values when read.
+/// </summary>
+internal sealed class ContactList(Acc[] first, Acc[] second) : IReadOnlyList<Contact>
+{
+    public int Count => first.Length + second.Length;
+
+    public Contact this[int index]
+    {
+        get
+        {
+            if ((uint)index < (uint)first.Length)
+            {
+                return ToContact(first[index], 1);
+            }
+            var i = index - first.Length;
+            return (uint)i < (uint)second.Length
+                ? ToContact(second[i], 2)
+                : throw new ArgumentOutOfRangeException(nameof(index), index, "No such contact.");
+        }
+    }
+
+    private static Contact ToContact(in Acc c, int degree) =>
+        new(c.Resident, degree, Packing.Decode(c.First), c.Venue, c.Overlap, (int)Math.Min(int.MaxValue, c.Exposures), degree == 2 ? c.Via : null);
+
+    public IEnumerator<Contact> GetEnumerator()
+    {
+        for (var i = 0; i < first.Length; i++)
+        {
+            yield return ToContact(first[i], 1);
+        }
+        for (var i = 0; i < second.Length; i++)
+        {
+            yield return ToContact(second[i], 2);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A min-heap of (source, window end) by source, with stale windows removed lazily.</summary>

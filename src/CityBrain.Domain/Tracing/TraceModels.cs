@@ -50,7 +50,7 @@ public sealed record TraceQuery(long At, int Days = 14, int WindowSeconds = 900,
 /// then the smaller resident key); null for degree 1.</item>
 /// </list>
 /// </summary>
-public sealed record Contact(int Resident, int Degree, long FirstExposure, int Venue, long OverlapSeconds, int Exposures, int? Via);
+public readonly record struct Contact(int Resident, int Degree, long FirstExposure, int Venue, long OverlapSeconds, int Exposures, int? Via);
 
 /// <summary>A stay at a venue: check-in time and, when a check-out matched it, check-out time (Unix seconds).</summary>
 public sealed record Stay(int Venue, long In, long? Out);

@@ -213,6 +213,43 @@ public sealed class CoPresenceIndexPropertyTests
     }
 
     [Theory]
+    [InlineData(Variant.BulkShuffled, 0.5, 900)]
+    [InlineData(Variant.BulkTimeOrder, 0.0, 60)]
+    [InlineData(Variant.BulkThenAppendBatchesWithMerges, 0.5, 900)]
+    [InlineData(Variant.AppendOnly, 0.9, 0)]
+    public void Trace_EveryTraceOnAllWorkers_EqualsBruteForce(Variant variant, double outShare, int window)
+    {
+        // Large traces scan venues and sum buckets on several workers; with the thresholds at 0 these small cities
+        // take that path too (other tests running meanwhile do as well, which must not change their answers either).
+        var (windows, hits) = (TraceRun.ParallelWindows, TraceRun.ParallelHits);
+        TraceRun.ParallelWindows = 0;
+        TraceRun.ParallelHits = 0;
+        TraceRun.RoundRobin = true;
+        try
+        {
+            for (var seed = 0; seed < 150; seed++)
+            {
+                var rng = new Random((seed * 6007) + (int)variant);
+                var residents = 2 + rng.Next(25);
+                var data = RandomCity(rng, residents, 1 + rng.Next(6), 10 + rng.Next(160), outShare, window)
+                    .Select(c => rng.Next(2) == 0 ? c : c with { Resident = (c.Resident * 4_099) + 3 }).ToList(); // several buckets
+                var index = Build(data, variant, rng);
+                for (var query = 0; query < 6; query++)
+                {
+                    var p = data[rng.Next(data.Count)].Resident;
+                    var days = 1 + rng.Next(3);
+                    var q = new TraceQuery(data[rng.Next(data.Count)].At + rng.Next(86_400), days, window, 1 + (query % 2));
+                    AssertSameTrace(data, index, p, q, $"seed {seed}, query {query}, {variant}, all workers");
+                }
+            }
+        }
+        finally
+        {
+            (TraceRun.ParallelWindows, TraceRun.ParallelHits, TraceRun.RoundRobin) = (windows, hits, false);
+        }
+    }
+
+    [Theory]
     [InlineData(Variant.BulkShuffled)]
     [InlineData(Variant.BulkTimeOrder)]
     [InlineData(Variant.BulkThenAppendBatchesWithMerges)]
