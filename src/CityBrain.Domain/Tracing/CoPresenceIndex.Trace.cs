@@ -42,16 +42,19 @@ internal struct Window
     public int Src;
 }
 
-/// <summary>One stay found meeting <see cref="K"/> windows: emitted during the venue scans, aggregated afterwards.</summary>
+/// <summary>
+/// One stay found meeting <see cref="K"/> windows: emitted during the venue scans, aggregated afterwards. 24 bytes:
+/// every hit is written, counted, copied to its bucket and read again, so its size is most of a large trace's memory
+/// traffic. An overlap too large for 32 bits is carried by extra hits with K = 0 (every figure is a sum or a minimum).
+/// </summary>
 internal struct Hit
 {
     public int Resident;
     public uint In;
-    public uint Out;
     public int Venue;
     public int K;
-    public int Via;       // -1: not known yet (resolved only if this hit decides the contact's earliest exposure)
-    public long Overlap;
+    public int Via;       // degree 1: -1
+    public uint Overlap;
 }
 
 /// <summary>One contact being assembled.</summary>
@@ -417,13 +420,13 @@ internal sealed class TraceRun
     }
 
     /// <summary>The smallest source among the windows at the hit's venue meeting the hit's stay.</summary>
-    internal int ResolveVia(in Hit h)
+    internal int ResolveVia(int venue, uint qin, uint qout)
     {
         int lo = 0, hi = GroupCount;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (Groups[mid].Venue < h.Venue)
+            if (Groups[mid].Venue < venue)
             {
                 lo = mid + 1;
             }
@@ -434,7 +437,7 @@ internal sealed class TraceRun
         }
         var (_, start, end, maxWindow) = Groups[lo];
         var ws = Windows.AsSpan(start, end - start);
-        var target = (long)h.In - maxWindow; // windows starting earlier end before the stay
+        var target = (long)qin - maxWindow; // windows starting earlier end before the stay
         lo = 0;
         hi = ws.Length;
         while (lo < hi)
@@ -450,9 +453,9 @@ internal sealed class TraceRun
             }
         }
         var best = int.MaxValue;
-        for (var k = lo; k < ws.Length && ws[k].A <= h.Out; k++)
+        for (var k = lo; k < ws.Length && ws[k].A <= qout; k++)
         {
-            if (ws[k].B >= h.In && ws[k].Src < best)
+            if (ws[k].B >= qin && ws[k].Src < best)
             {
                 best = ws[k].Src;
             }
@@ -607,7 +610,17 @@ internal sealed class TraceWorker(TraceRun run, int index)
     /// <summary>The number of windows [A, B] meeting [qin, qout].</summary>
     private int Meets(int n, long qin, long qout) => UpperBound(_a.AsSpan(0, n), qout) - LowerBound(_b.AsSpan(0, n), qin);
 
-    private void Emit(int resident, uint qin, uint qout, int venue, int k, int via, long overlap)
+    private void Emit(int resident, uint qin, int venue, int k, int via, long overlap)
+    {
+        while (overlap > uint.MaxValue)
+        {
+            Put(resident, qin, venue, 0, via, uint.MaxValue);
+            overlap -= uint.MaxValue;
+        }
+        Put(resident, qin, venue, k, via, (uint)overlap);
+    }
+
+    private void Put(int resident, uint qin, int venue, int k, int via, uint overlap)
     {
         if (_used == ChunkSize)
         {
@@ -616,7 +629,6 @@ internal sealed class TraceWorker(TraceRun run, int index)
         ref var h = ref _current[_used++];
         h.Resident = resident;
         h.In = qin;
-        h.Out = qout;
         h.Venue = venue;
         h.K = k;
         h.Via = via;
@@ -712,7 +724,7 @@ internal sealed class TraceWorker(TraceRun run, int index)
                         {
                             continue;
                         }
-                        Emit(resident, (uint)q, (uint)q, venue, ia - ib, degree == 2 ? _heap.Min(q) : -1, 0);
+                        Emit(resident, (uint)q, venue, ia - ib, degree == 2 ? _heap.Min(q) : -1, 0);
                     }
                 }
             }
@@ -798,7 +810,7 @@ internal sealed class TraceWorker(TraceRun run, int index)
                             }
                             overlap = Covered(qout) - ((qin * ci) - _cinSum[ci] - (qin * co) + _coutSum[co]);
                         }
-                        Emit(resident, (uint)qin, (uint)qout, venue, k, via, overlap);
+                        Emit(resident, (uint)qin, venue, k, via, overlap);
                     }
                     scanned = p;
                 }
@@ -815,7 +827,7 @@ internal sealed class TraceWorker(TraceRun run, int index)
                     var k = Meets(n, st.In, st.Out);
                     if (k > 0)
                     {
-                        Emit(resident, st.In, st.Out, venue, k, -1, Overlap(st.In, st.Out));
+                        Emit(resident, st.In, venue, k, degree == 2 ? run.ResolveVia(venue, st.In, st.Out) : -1, Overlap(st.In, st.Out));
                     }
                 }
             }
@@ -883,7 +895,7 @@ internal sealed class TraceWorker(TraceRun run, int index)
                 var key = ((ulong)h.In << 32) | (uint)h.Venue;   // earliest check-in, then the smaller venue
                 if (key <= a.Key)
                 {
-                    var via = degree == 2 ? ViaOf(h) : int.MaxValue;
+                    var via = degree == 2 ? h.Via : int.MaxValue;
                     a.Via = key < a.Key ? via : Math.Min(a.Via, via);
                     a.Key = key;
                 }
@@ -922,12 +934,6 @@ internal sealed class TraceWorker(TraceRun run, int index)
         }
         return count;
     }
-
-    /// <summary>
-    /// The source of a hit: found during the scan, except for stays of people with appended check-ins (rare), looked
-    /// up only when the hit is, so far, at the contact's earliest exposure.
-    /// </summary>
-    private int ViaOf(in Hit h) => h.Via >= 0 ? h.Via : run.ResolveVia(h);
 
     private static int LowerBoundTime(ReadOnlySpan<ulong> entries, long time)
     {
