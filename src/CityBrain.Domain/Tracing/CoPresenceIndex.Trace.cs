@@ -187,15 +187,7 @@ internal sealed class TraceRun
         Acc[] second = [];
         if (query.Degree == 2)
         {
-            WindowCount = 0;
-            foreach (ref readonly var c in first.AsSpan())
-            {
-                CoPresenceIndex.PairedStays(s, c.Resident, -1, c.First, at, _events, _stays);
-                foreach (var st in _stays)
-                {
-                    AddWindow(st, w, c.Resident);
-                }
-            }
+            CollectWindows(s, first, at, w);
             Expand(s, 2);
             var firstKeys = new int[first.Length];
             for (var i = 0; i < firstKeys.Length; i++)
@@ -209,6 +201,51 @@ internal sealed class TraceRun
         // record object per contact cost more than the whole scan of a large second-degree trace (allocation, and the
         // collector copying millions of live objects).
         return new TraceResult(caseResident, query, caseStays, new ContactList(first, second));
+    }
+
+    /// <summary>
+    /// The second degree's windows: the stays of each first-degree contact from its first exposure. Each contact's
+    /// stays are a random read into the by-resident side; with thousands of contacts the workers share them (slices
+    /// handed out one at a time, each worker writing its own windows), joined afterwards; their order does not
+    /// matter, as they are sorted next.
+    /// </summary>
+    private void CollectWindows(CoPresenceIndex.State s, Acc[] first, uint at, int w)
+    {
+        WindowCount = 0;
+        var parallel = WorkerCount > 1 && first.Length >= ParallelWindows * 4;
+        if (!parallel)
+        {
+            foreach (ref readonly var c in first.AsSpan())
+            {
+                CoPresenceIndex.PairedStays(s, c.Resident, -1, c.First, at, _events, _stays);
+                foreach (var st in _stays)
+                {
+                    AddWindow(st, w, c.Resident);
+                }
+            }
+            return;
+        }
+        var slice = Math.Clamp(first.Length / (WorkerCount * 16), 1, 1024);
+        var slices = (first.Length + slice - 1) / slice;
+        foreach (var worker in _workers)
+        {
+            worker.WindowCount = 0;
+        }
+        Share(true, slices, (worker, i) => worker.CollectWindows(s, first.AsSpan(i * slice, Math.Min(slice, first.Length - (i * slice))), at, w));
+        var total = 0;
+        foreach (var worker in _workers)
+        {
+            total += worker.WindowCount;
+        }
+        if (Windows.Length < total)
+        {
+            Windows = new Window[Math.Max(total, Windows.Length * 2)];
+        }
+        foreach (var worker in _workers)
+        {
+            worker.Windows.AsSpan(0, worker.WindowCount).CopyTo(Windows.AsSpan(WindowCount));
+            WindowCount += worker.WindowCount;
+        }
     }
 
     private void AddWindow(CoPresenceIndex.StayRecord st, int w, int src)
@@ -410,12 +447,13 @@ internal sealed class TraceRun
             count += _rangeCount[r];
         }
         var result = GC.AllocateUninitializedArray<Acc>(count);
-        var o = 0;
+        var offsets = new int[ranges + 1];
         for (var r = 0; r < ranges; r++)
         {
-            _rangeOut[r].AsSpan(0, _rangeCount[r]).CopyTo(result.AsSpan(o));
-            o += _rangeCount[r];
+            offsets[r + 1] = offsets[r] + _rangeCount[r];
         }
+        // Millions of contacts for a large trace: the copy (and the first touch of the result's pages) on both cores.
+        Share(parallel, ranges, (_, r) => _rangeOut[r].AsSpan(0, _rangeCount[r]).CopyTo(result.AsSpan(offsets[r])));
         return result;
     }
 
@@ -490,6 +528,12 @@ internal sealed class TraceWorker(TraceRun run, int index)
     private int _used;                             // hits in _current
     private int _maxHitResident;
 
+    // The second degree's windows this worker collected (see TraceRun.CollectWindows).
+    internal Window[] Windows = new Window[256];
+    internal int WindowCount;
+    private readonly List<ulong> _events = [];
+    private readonly List<CoPresenceIndex.StayRecord> _stays = [];
+
     private readonly List<CoPresenceIndex.StayRecord> _dirtyStays = [];
     private readonly List<ulong> _dirtyEvents = [];
     private readonly HashSet<int> _dirty = [];
@@ -536,8 +580,29 @@ internal sealed class TraceWorker(TraceRun run, int index)
         _maxHitResident = 0;
     }
 
+    /// <summary>Appends the windows of <paramref name="contacts"/>' stays from their first exposure to <paramref name="at"/>.</summary>
+    public void CollectWindows(CoPresenceIndex.State s, ReadOnlySpan<Acc> contacts, uint at, int w)
+    {
+        foreach (ref readonly var c in contacts)
+        {
+            CoPresenceIndex.PairedStays(s, c.Resident, -1, c.First, at, _events, _stays);
+            if (Windows.Length - WindowCount < _stays.Count)
+            {
+                Array.Resize(ref Windows, Math.Max(WindowCount + _stays.Count, Windows.Length * 2));
+            }
+            foreach (var st in _stays)
+            {
+                Windows[WindowCount++] = new Window { Venue = st.Venue, A = (long)st.In - w, B = (long)st.Out + w, CIn = st.In, COut = st.Out, Src = c.Resident };
+            }
+        }
+    }
+
     public void Trim()
     {
+        if (Windows.Length > 1 << 20)
+        {
+            Windows = new Window[256];
+        }
         if (_chunks.Count > KeptChunks)
         {
             _chunks.RemoveRange(KeptChunks, _chunks.Count - KeptChunks);
