@@ -520,7 +520,7 @@ internal sealed class TraceWorker(TraceRun run, int index)
     // Hits in chunks: a buffer that grows by doubling copies everything it holds each time (hundreds of MiB for a
     // large trace); chunks are written once and kept for the next trace.
     private const int ChunkBits = 15;
-    private const int ChunkSize = 1 << ChunkBits;  // 1 MiB of hits
+    private const int ChunkSize = 1 << ChunkBits;  // 768 KiB of 24-byte hits
     private const int KeptChunks = 32;
     private readonly List<Hit[]> _chunks = [];
     private Hit[] _current = new Hit[ChunkSize];
