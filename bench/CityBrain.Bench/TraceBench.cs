@@ -311,50 +311,7 @@ public static class TraceBench
                 await Exec(conn, sql);
             }
             Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL loaded {rows:N0} stays by binary COPY in {copySeconds:F1} s, indexes + ANALYZE {sw.Elapsed.TotalSeconds:F1} s"));
-            await using var cmd = new NpgsqlCommand(FirstDegreeSql, conn);
-            cmd.Parameters.Add(new NpgsqlParameter("case", NpgsqlDbType.Integer));
-            cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Bigint));
-            cmd.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.Bigint));
-            cmd.Parameters.Add(new NpgsqlParameter("w", NpgsqlDbType.Bigint));
-            await cmd.PrepareAsync();
-            async Task<Dictionary<int, Row>> Run(int c)
-            {
-                cmd.Parameters[0].Value = c;
-                cmd.Parameters[1].Value = from;
-                cmd.Parameters[2].Value = q.At;
-                cmd.Parameters[3].Value = (long)q.WindowSeconds;
-                var result = new Dictionary<int, Row>();
-                await using var reader = await cmd.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    result[reader.GetInt32(0)] = new Row(reader.GetInt64(1), reader.GetInt64(2), Convert.ToInt64(reader.GetValue(3), Inv));
-                }
-                return result;
-            }
-            foreach (var c in cases)
-            {
-                Check("PostgreSQL", c, expected[c], await Run(c)); // warm-up and check
-            }
-            pgMs = [];
-            foreach (var c in cases)
-            {
-                var t = Stopwatch.GetTimestamp();
-                await Run(c);
-                pgMs.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-            }
-            await using (var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + FirstDegreeSql, conn))
-            {
-                explain.Parameters.AddWithValue("case", cases[0]);
-                explain.Parameters.AddWithValue("from", from);
-                explain.Parameters.AddWithValue("at", q.At);
-                explain.Parameters.AddWithValue("w", (long)q.WindowSeconds);
-                await using var reader = await explain.ExecuteReaderAsync();
-                Console.WriteLine("compare: PostgreSQL plan of the first case:");
-                while (await reader.ReadAsync())
-                {
-                    Console.WriteLine("    " + reader.GetString(0));
-                }
-            }
+            pgMs = await TimePostgresAsync(conn, FirstDegreeSql, "PostgreSQL", expected, cases, q, from);
             Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL p50 {P(pgMs, 50):F2} ms, p95 {P(pgMs, 95):F2} ms; same contacts, first exposures, exposures and overlaps as the index for all {cases.Count} cases"));
             await Exec(conn, "DROP TABLE trace_stays; DROP TABLE trace_venue_tiers");
             rawMs = await CompareCheckinsAsync(conn, expected, cases, q, from, regenerate);
@@ -500,7 +457,19 @@ public static class TraceBench
             await Exec(conn, sql);
         }
         Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL loaded {count:N0} check-ins into checkins by binary COPY in {copySeconds:F1} s, indexes + ANALYZE {sw.Elapsed.TotalSeconds:F1} s"));
-        await using var cmd = new NpgsqlCommand(FirstDegreeCheckinsSql, conn) { CommandTimeout = 0 };
+        var ms = await TimePostgresAsync(conn, FirstDegreeCheckinsSql, "PostgreSQL (checkins)", expected, cases, q, from);
+        Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL on the checkins table p50 {P(ms, 50):F2} ms, p95 {P(ms, 95):F2} ms, max {ms.Max():F2} ms; same contacts, first exposures, exposures and overlaps as the index for all {cases.Count} cases (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})"));
+        return ms;
+    }
+
+    /// <summary>
+    /// Runs the first-degree query for every case twice on PostgreSQL: once to check it against the index (and warm
+    /// up), once timed; prints the plan of the first case. Returns the timed milliseconds.
+    /// </summary>
+    private static async Task<List<double>> TimePostgresAsync(NpgsqlConnection conn, string sql, string engine,
+        Dictionary<int, Dictionary<int, Row>> expected, List<int> cases, TraceQuery q, long from)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         cmd.Parameters.Add(new NpgsqlParameter("case", NpgsqlDbType.Integer));
         cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Bigint));
         cmd.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.Bigint));
@@ -522,7 +491,7 @@ public static class TraceBench
         }
         foreach (var c in cases)
         {
-            Check("PostgreSQL (checkins)", c, expected[c], await Run(c)); // warm-up and check
+            Check(engine, c, expected[c], await Run(c)); // warm-up and check
         }
         var ms = new List<double>();
         foreach (var c in cases)
@@ -531,20 +500,19 @@ public static class TraceBench
             await Run(c);
             ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
         }
-        await using (var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + FirstDegreeCheckinsSql, conn) { CommandTimeout = 0 })
+        await using (var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + sql, conn) { CommandTimeout = 0 })
         {
             explain.Parameters.AddWithValue("case", cases[0]);
             explain.Parameters.AddWithValue("from", from);
             explain.Parameters.AddWithValue("at", q.At);
             explain.Parameters.AddWithValue("w", (long)q.WindowSeconds);
             await using var reader = await explain.ExecuteReaderAsync();
-            Console.WriteLine("compare: PostgreSQL plan of the first case on the checkins table:");
+            Console.WriteLine($"compare: {engine} plan of the first case:");
             while (await reader.ReadAsync())
             {
                 Console.WriteLine("    " + reader.GetString(0));
             }
         }
-        Console.WriteLine(string.Create(Inv, $"compare: PostgreSQL on the checkins table p50 {P(ms, 50):F2} ms, p95 {P(ms, 95):F2} ms, max {ms.Max():F2} ms; same contacts, first exposures, exposures and overlaps as the index for all {cases.Count} cases (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})"));
         return ms;
     }
 

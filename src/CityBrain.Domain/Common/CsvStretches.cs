@@ -98,6 +98,42 @@ public static class CsvStretches
         return null;
     }
 
+    /// <summary>
+    /// Walks a stretch's rows: the lines that are not blank, each split into fields (<see cref="Split"/>).
+    /// <see cref="Unterminated"/> marks a line whose quote is left open: a field cannot span lines, so that row cannot be
+    /// read. Fields come trimmed, and empty when missing.
+    /// </summary>
+    public ref struct Rows(Stretch stretch, Span<Range> ranges, List<string> quoted)
+    {
+        private Lines _lines = stretch.GetLines();
+        private readonly Span<Range> _ranges = ranges;
+        private int _count;
+        private bool _isQuoted;
+
+        /// <summary>The row's line number.</summary>
+        public readonly int Line => _lines.Line;
+
+        /// <summary>The line has a quote left open; its fields are not read.</summary>
+        public bool Unterminated { get; private set; }
+
+        public readonly int FieldCount => CsvStretches.FieldCount(_count, quoted, _isQuoted);
+
+        public readonly ReadOnlySpan<char> this[int index] => Field(_lines.Current, _ranges, _count, quoted, _isQuoted, index);
+
+        public bool MoveNext()
+        {
+            while (_lines.MoveNext())
+            {
+                if (!_lines.Current.IsWhiteSpace())
+                {
+                    Unterminated = !Split(_lines.Current, _ranges, out _count, quoted, out _isQuoted);
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /// <summary>The longest line a file may have (16 Mi characters): past it the file is refused, not held in memory.</summary>
     public const int MaxLineChars = 1 << 24;
 

@@ -82,27 +82,15 @@ public static class MeterFile
 
     private static void ReadStretch(CsvStretches.Stretch stretch, Columns col, MeterBatch.Part part, CityCalendar calendar, DateOnly today)
     {
-        Span<Range> ranges = stackalloc Range[CsvStretches.MaxColumns];
-        var quoted = new List<string>();
-        var lines = stretch.GetLines();
-        while (lines.MoveNext())
+        var rows = new CsvStretches.Rows(stretch, stackalloc Range[CsvStretches.MaxColumns], []);
+        while (rows.MoveNext())
         {
-            var line = lines.Current;
-            var lineNo = lines.Line;
-            if (line.IsWhiteSpace())
+            if (rows.Unterminated)
             {
+                part.Reject(rows.Line, "line", "unterminated quote (a field cannot span lines)");
                 continue;
             }
-            if (!CsvStretches.Split(line, ranges, out var n, quoted, out var isQuoted))
-            {
-                part.Reject(lineNo, "line", "unterminated quote (a field cannot span lines)");
-                continue;
-            }
-            ReadRow(part, lineNo,
-                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Id),
-                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Date),
-                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Time),
-                CsvStretches.Field(line, ranges, n, quoted, isQuoted, col.Kwh), calendar, today);
+            ReadRow(part, rows.Line, rows[col.Id], rows[col.Date], rows[col.Time], rows[col.Kwh], calendar, today);
         }
     }
 

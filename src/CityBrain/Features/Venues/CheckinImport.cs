@@ -266,41 +266,34 @@ internal sealed class CheckinImport
 
     private void Parse(CsvStretches.Stretch stretch, Part part, Reader state)
     {
-        Span<Range> ranges = stackalloc Range[CsvStretches.MaxColumns];
-        var quoted = new List<string>();
-        var lines = stretch.GetLines();
-        while (lines.MoveNext())
+        var rows = new CsvStretches.Rows(stretch, stackalloc Range[CsvStretches.MaxColumns], []);
+        while (rows.MoveNext())
         {
-            var line = lines.Current;
-            var lineNo = lines.Line;
-            if (line.IsWhiteSpace())
-            {
-                continue;
-            }
+            var lineNo = rows.Line;
             part.DataRows++;
-            if (!CsvStretches.Split(line, ranges, out var n, quoted, out var isQuoted))
+            if (rows.Unterminated)
             {
                 part.Reject(lineNo, "line", "unterminated quote (a field cannot span lines)");
                 continue;
             }
-            if (CsvStretches.FieldCount(n, quoted, isQuoted) < _needed)
+            if (rows.FieldCount < _needed)
             {
                 part.Reject(lineNo, "row", "too few columns");
                 continue;
             }
-            var id = CsvStretches.Field(line, ranges, n, quoted, isQuoted, _resident);
+            var id = rows[_resident];
             if (!TryResident(state, id, out var resident))
             {
                 part.Reject(lineNo, "resident_id", id.IsEmpty ? "is required" : "no resident with this ID number");
                 continue;
             }
-            var venueId = CsvStretches.Field(line, ranges, n, quoted, isQuoted, _venue);
+            var venueId = rows[_venue];
             if (_registry.Find(venueId) is not { } venue)
             {
                 part.Reject(lineNo, "venue_id", $"no venue '{venueId}'");
                 continue;
             }
-            var time = CsvStretches.Field(line, ranges, n, quoted, isQuoted, _time);
+            var time = rows[_time];
             if (!Iso8601.TryParseUnixSeconds(time, out var unix))
             {
                 if (!HasOffset(time) || !DateTimeOffset.TryParseExact(time, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
@@ -315,7 +308,7 @@ internal sealed class CheckinImport
                 part.Reject(lineNo, "time", $"'{time}' is in the future");
                 continue;
             }
-            var direction = CsvStretches.Field(line, ranges, n, quoted, isQuoted, _direction);
+            var direction = rows[_direction];
             Direction dir;
             if (direction.IsEmpty || direction.SequenceEqual("in"))
             {
