@@ -18,8 +18,8 @@ namespace CityBrain.Features.Venues;
 /// <item>one thread reads the file in stretches of whole lines (<see cref="CsvStretches"/>);</item>
 /// <item>readers on every core parse whole stretches with fields as spans (no string per line or field; an ID number is
 /// hashed once per import, later rows find it by its value as a number);</item>
-/// <item>one writer takes the parsed stretches in file order, gathers them into batches (<c>CityBrain:CheckinImportBatch</c>, 200,000 rows),
-/// sorts each by time and commits it (SQLite's C API 64 rows a statement, binary COPY on PostgreSQL). While the
+/// <item>one writer takes the parsed stretches in file order, gathers them into batches
+/// (<c>CityBrain:CheckinImportBatch</c>, 200,000 rows), sorts each by time and commits it (SQLite's C API 64 rows a statement, binary COPY on PostgreSQL). While the
 /// batches follow each other in time the time index is kept; once they overlap, it is dropped and built once at the
 /// end (the sorted batches leave the table nearly in time order, which makes that build cheaper).</item>
 /// </list>
@@ -28,7 +28,6 @@ namespace CityBrain.Features.Venues;
 /// </summary>
 internal sealed class CheckinImport
 {
-
     private static readonly string[] TimeFormats = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
 
     private readonly CityBrainApp _app;
