@@ -41,7 +41,7 @@ switch (command)
     case "riskmap":
         await RiskMapBench.RunAsync(Arg("--db", "sqlite:{dir}/riskmap.db"), int.Parse(Arg("--rounds", "5"), System.Globalization.CultureInfo.InvariantCulture));
         return 0;
-    case "trace": return await TraceBench.RunAsync(args); // [--checkins 250000000 --residents 10000000 --venues 500000 --seed N] [--compare --pg CONN --sqlite PATH]
+    case "trace": return await TraceBench.RunAsync(args); // [--checkins 250000000 --residents 10000000 --venues 500000 --seed N] [--build-only] [--compare --pg CONN --sqlite PATH]
     default:
         Console.WriteLine("usage: CityBrain.Bench rules|tokens|recompute|scan|import-checkins|resumption|riskmap|trace [options]");
         return 2;

@@ -152,13 +152,25 @@ public static class TraceBench
         GC.Collect();
         var cpu1 = Environment.CpuUsage.TotalTime;
         sw.Restart();
-        var index = builder.Build();
+        var phases = new List<string>();
+        var (phaseWall, phaseCpu) = (TimeSpan.Zero, cpu1);
+        var index = builder.Build(name =>
+        {
+            var (wall, cpu) = (sw.Elapsed, Environment.CpuUsage.TotalTime);
+            phases.Add(string.Create(Inv, $"{name} {(wall - phaseWall).TotalSeconds:F2} s ({(cpu - phaseCpu).TotalSeconds:F2} s CPU)"));
+            (phaseWall, phaseCpu) = (wall, cpu);
+        });
         var buildSeconds = sw.Elapsed.TotalSeconds;
         var cpu2 = Environment.CpuUsage.TotalTime;
         GC.Collect();
         Console.WriteLine(string.Create(Inv, $"build: Add loop {addSeconds:F2} s ({checkins / addSeconds:N0}/s), Build {buildSeconds:F2} s ({checkins / buildSeconds:N0}/s); together {addSeconds + buildSeconds:F2} s = {checkins / (addSeconds + buildSeconds):N0} check-ins/s; process CPU time: Add {(cpu1 - cpu0).TotalSeconds:F2} s, Build {(cpu2 - cpu1).TotalSeconds:F2} s on {Environment.ProcessorCount} cores (load average before: {File.ReadAllText("/proc/loadavg").Split(' ')[0]})"));
+        Console.WriteLine($"build phases: {string.Join("; ", phases)}");
         Console.WriteLine(string.Create(Inv, $"memory: entries {index.EntryBytes / 1048576.0:N0} MiB = {index.EntryBytes / (double)index.Count:F2} bytes per check-in; all arrays (with offsets) {index.MemoryBytes / 1048576.0:N0} MiB = {index.MemoryBytes / (double)index.Count:F2} bytes per check-in; managed heap {GC.GetTotalMemory(false) / 1048576.0:N0} MiB; process peak {Machine.PeakMiB():N0} MiB"));
 
+        if (args.Contains("--build-only"))
+        {
+            return 0;
+        }
         var rng = new Random((int)(seed % int.MaxValue));
         var cases = new List<int>();
         while (cases.Count < Math.Max(cases1, cases2))

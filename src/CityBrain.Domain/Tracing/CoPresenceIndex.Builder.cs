@@ -4,9 +4,10 @@ public sealed partial class CoPresenceIndex
 {
     /// <summary>
     /// Collects check-ins (any order) and builds an index in one bulk pass: 12 bytes a row while collecting, then a
-    /// parallel counting sort by resident and the stays paired and scattered by venue (<see cref="IndexBase"/>).
-    /// Rows in time order (the database's natural order) need no sorting afterwards; other orders are sorted per
-    /// resident and per venue. <see cref="Build"/> hands the rows over to the index and leaves the builder empty.
+    /// parallel radix sort by resident, and the stays paired, partitioned by venue and sorted by time
+    /// (<see cref="IndexBase"/>). Rows in time order (the database's natural order) need no per-resident sorting; the
+    /// venue side is sorted by time whatever the order. <see cref="Build"/> hands the rows over to the index (its events
+    /// array becomes the index's resident side when the count was given exactly) and leaves the builder empty.
     /// </summary>
     public sealed class Builder
     {
@@ -21,7 +22,7 @@ public sealed partial class CoPresenceIndex
         {
             ArgumentOutOfRangeException.ThrowIfNegative(expectedCount);
             var n = (int)Math.Min(Array.MaxLength, Math.Max(expectedCount, 1024));
-            _residents = LargeArrays.Uninitialized<int>(n);
+            _residents = LargeArrays.Uninitialized<int>(n, hugePages: false); // read once by Build, then its scratch
             _events = LargeArrays.Uninitialized<ulong>(n);
         }
 
@@ -59,7 +60,7 @@ public sealed partial class CoPresenceIndex
                 throw new InvalidOperationException($"The index holds at most {Array.MaxLength} check-ins.");
             }
             var n = (int)Math.Min(Array.MaxLength, (long)_count * 2);
-            var r = LargeArrays.Uninitialized<int>(n);
+            var r = LargeArrays.Uninitialized<int>(n, hugePages: false);
             var e = LargeArrays.Uninitialized<ulong>(n);
             Array.Copy(_residents, r, _count);
             Array.Copy(_events, e, _count);
@@ -68,7 +69,8 @@ public sealed partial class CoPresenceIndex
         }
 
         /// <summary>Builds the index from the rows added (in parallel) and empties the builder.</summary>
-        public CoPresenceIndex Build()
+        /// <param name="phaseDone">Called with a name as each phase of the build ends (for benchmarks).</param>
+        public CoPresenceIndex Build(Action<string>? phaseDone = null)
         {
             var residents = _residents;
             var events = _events;
@@ -80,7 +82,7 @@ public sealed partial class CoPresenceIndex
             _count = 0;
             _maxResident = -1;
             _maxVenue = -1;
-            var b = IndexBase.Build(residents, events, count, resCap, venCap);
+            var b = IndexBase.Build(residents, events, count, resCap, venCap, phaseDone);
             return new CoPresenceIndex(b);
         }
     }

@@ -32,7 +32,7 @@ internal sealed class StayTier(int[] offsets, ulong[] entries, uint[]? durations
 internal sealed class IndexBase
 {
     public const int TierCount = 4;
-    private static readonly uint[] TierLimit = [0, 3_600, 28_800, uint.MaxValue];
+    private const uint HourLimit = 3_600, EightHourLimit = 28_800;
 
     public readonly int[] ResOffsets;
     public readonly ulong[] ResEntries;
@@ -62,55 +62,45 @@ internal sealed class IndexBase
     public ReadOnlySpan<ulong> EventsOf(int resident) =>
         resident < ResidentCapacity ? ResEntries.AsSpan(ResOffsets[resident], ResOffsets[resident + 1] - ResOffsets[resident]) : default;
 
-    private static int TierOf(uint duration) => duration == 0 ? 0 : duration <= TierLimit[1] ? 1 : duration <= TierLimit[2] ? 2 : 3;
+    private static int TierOf(uint duration) => duration == 0 ? 0 : duration <= HourLimit ? 1 : duration <= EightHourLimit ? 2 : 3;
 
     private static int Workers => Math.Clamp(Environment.ProcessorCount, 1, 64);
 
     /// <summary>
     /// Builds from raw rows: <paramref name="residents"/>[i] and <paramref name="events"/>[i] (packed) for i &lt;
-    /// <paramref name="count"/>. (1) A parallel, stable counting sort by resident, remembering each row's position
-    /// (so input in time order needs no sort afterwards; otherwise each resident's few events are sorted); (2) each
-    /// resident's stays paired, the duration written back to the row of the check-in; (3) the stays scattered by venue
-    /// in the order of the input rows, so input in time order (what the database gives) leaves every venue's stays
-    /// already sorted by time, and only other orders pay for sorting them.
+    /// <paramref name="count"/>, in parallel: (1) the rows transposed to resident order by a stable two-pass radix sort
+    /// (input in time order needs no sort afterwards; otherwise each resident's few events are sorted); (2) the venue
+    /// side from the resident side (<see cref="WithTiers"/>).
+    /// <para>Fresh memory is the build's largest cost: on a virtual machine whose host hands pages back lazily, a first
+    /// touch costs more than a second of CPU per GiB, more than the sorting itself. So the builder's own arrays are
+    /// reused: its events array becomes the resident side when it has the right length, and its residents array holds
+    /// the stays' durations while the venue side is built. Besides the index itself, the build touches 10 bytes of
+    /// scratch per row.</para>
     /// </summary>
-    public static IndexBase Build(int[] residents, ulong[] events, int count, int residentCapacity, int venueCapacity)
+    public static IndexBase Build(int[] residents, ulong[] events, int count, int residentCapacity, int venueCapacity, Action<string>? phaseDone = null)
     {
         if (count == 0)
         {
             return Empty;
         }
-        // Scratch arrays, each used by two phases (fresh gigabytes cost page faults, and the garbage waits for a full GC).
         var offsets = LargeArrays.Zeroed<int>(residentCapacity + 1);
-        var entries = LargeArrays.Uninitialized<ulong>(count);
-        var rowOf = LargeArrays.Uninitialized<uint>(count);        // then: durations of the stays being scattered
-        var scratchA = LargeArrays.Uninitialized<uint>(count);     // residents being partitioned, then: durations by row
-        var scratchB = LargeArrays.Uninitialized<ulong>(count);    // events being partitioned, then: stays being scattered
-        var scratchC = LargeArrays.Uninitialized<int>(count);      // rows being partitioned, then: venues of the stays
-        ByResident(residents, events, count, residentCapacity, offsets, entries, rowOf, scratchA, scratchB, scratchC);
-        SortSegments(offsets, entries, rowOf);
-        var durations = scratchA;
-        Array.Clear(durations, 0, count);
-        var minTime = PairStays(offsets, entries, rowOf, durations);
-        return WithTiers(offsets, entries, residents, events, durations, venueCapacity, minTime, scratchB, scratchC, rowOf);
+        var moved = LargeArrays.Uninitialized<ulong>(count, hugePages: false);  // events partitioned by resident; then the stays partitioned by venue
+        var local = LargeArrays.Uninitialized<ushort>(count, hugePages: false); // each one's resident within its bucket; then the stay's venue within its range
+        var entries = events.Length == count ? events : LargeArrays.Uninitialized<ulong>(count);
+        ByResident(residents, events, count, residentCapacity, offsets, entries, moved, local, phaseDone);
+        SortSegments(offsets, entries);
+        phaseDone?.Invoke("sort residents' segments");
+        return WithTiers(offsets, entries, venueCapacity, moved, residents, local, phaseDone);
     }
 
-    /// <summary>The venue side for a resident side already built (a merge): rows are taken in resident order.</summary>
+    /// <summary>The venue side for a resident side already built (a merge).</summary>
     private static IndexBase FromResidentSide(int[] offsets, ulong[] entries, int venueCapacity)
     {
-        var residents = LargeArrays.Uninitialized<int>(entries.Length);
-        var bounds = ChunkBounds(offsets, Workers * 4);
-        Parallel.For(0, bounds.Length - 1, c =>
-        {
-            for (var r = bounds[c]; r < bounds[c + 1]; r++)
-            {
-                residents.AsSpan(offsets[r], offsets[r + 1] - offsets[r]).Fill(r);
-            }
-        });
-        var durations = LargeArrays.Zeroed<uint>(entries.Length);
-        var minTime = PairStays(offsets, entries, null, durations);
-        return WithTiers(offsets, entries, residents, entries, durations, venueCapacity, minTime);
+        var n = entries.Length;
+        return WithTiers(offsets, entries, venueCapacity, LargeArrays.Uninitialized<ulong>(n, hugePages: false), LargeArrays.Uninitialized<int>(n, hugePages: false),
+            LargeArrays.Uninitialized<ushort>(n, hugePages: false));
     }
+
 
     /// <summary>
     /// A new base from this one and the check-ins appended since (<paramref name="tail"/>), without any check-in
@@ -231,29 +221,41 @@ internal sealed class IndexBase
         bounds[parts] = n;
         return bounds;
     }
-
-    /// <summary>The shift that cuts keys below <paramref name="capacity"/> into at most 2,048 buckets.</summary>
-    private static int BucketShift(int capacity)
+    /// <summary>Per-part histograms turned into write cursors: part c writes bucket b from <c>cursors[c][b]</c> on, after the parts before it.</summary>
+    private static int[] Cursors(int[][] counts, int buckets)
     {
-        var shift = 0;
-        while (((long)capacity >> shift) >= 2048)
+        var bucketStart = new int[buckets + 1];
+        var pos = 0;
+        for (var b = 0; b < buckets; b++)
         {
-            shift++;
+            bucketStart[b] = pos;
+            foreach (var h in counts)
+            {
+                var n = h[b];
+                h[b] = pos;
+                pos += n;
+            }
         }
-        return shift;
+        bucketStart[buckets] = pos;
+        return bucketStart;
     }
 
     /// <summary>
-    /// The stable transpose of the rows into resident order, cache-friendly in two passes: rows are partitioned by the
-    /// high bits of the resident (at most 2,048 output streams, which stay in cache), then each bucket (a few thousand
-    /// residents, a few MiB) is counting-sorted on its own. A one-pass counting sort over ten million residents writes
-    /// every row to a random place in gigabytes of memory and was five times slower.
+    /// The stable transpose of the rows into resident order, in two passes: rows are partitioned by the high bits of the
+    /// resident (at most 4,096 buckets; written through <see cref="LineBuffer{T}"/>), then each bucket (4,096 residents
+    /// or fewer, under a MiB of events) is counting-sorted on its own. A one-pass counting sort over ten million
+    /// residents writes every row to a random place in gigabytes of memory and was five times slower.
     /// </summary>
-    private static void ByResident(int[] residents, ulong[] events, int count, int residentCapacity, int[] offsets, ulong[] entries, uint[] rowOf,
-        uint[] tmpRes, ulong[] tmpEv, int[] tmpRow)
+    private static unsafe void ByResident(int[] residents, ulong[] events, int count, int residentCapacity, int[] offsets, ulong[] entries, ulong[] moved, ushort[] local,
+        Action<string>? phaseDone)
     {
-        var shift = BucketShift(residentCapacity);
+        var shift = 0;
+        while (((long)residentCapacity >> shift) > 4096 && shift < 16)
+        {
+            shift++;
+        }
         var buckets = (int)(((long)residentCapacity - 1) >> shift) + 1;
+        var mask = (1 << shift) - 1;
         var parts = Math.Min(16, Workers * 2);
         var chunk = (count + parts - 1) / parts;
         var cursors = new int[parts][];
@@ -266,63 +268,72 @@ internal sealed class IndexBase
                 h[residents[i] >> shift]++;
             }
         });
-        var bucketStart = new int[buckets + 1];
-        var pos = 0;
-        for (var b = 0; b < buckets; b++)
-        {
-            bucketStart[b] = pos;
-            for (var c = 0; c < parts; c++)
-            {
-                var n = cursors[c][b];
-                cursors[c][b] = pos;
-                pos += n;
-            }
-        }
-        bucketStart[buckets] = pos;
+        var bucketStart = Cursors(cursors, buckets);
+        phaseDone?.Invoke("count by resident");
         Parallel.For(0, parts, c =>
         {
             var cursor = cursors[c];
+            var first = (int[])cursor.Clone();
             var end = Math.Min(count, (c + 1) * chunk);
-            for (var i = c * chunk; i < end; i++)
+            fixed (ulong* movedAt = moved)
+            fixed (ushort* localAt = local)
             {
-                var r = residents[i];
-                var p = cursor[r >> shift]++;
-                tmpRes[p] = (uint)r;
-                tmpEv[p] = events[i];
-                tmpRow[p] = i;
+                var ev = new LineBuffer<ulong>(movedAt, buckets);
+                var lo = new LineBuffer<ushort>(localAt, buckets);
+                try
+                {
+                    for (var i = c * chunk; i < end; i++)
+                    {
+                        var r = residents[i];
+                        var b = r >> shift;
+                        var p = cursor[b]++;
+                        ev.Put(b, p, events[i], first[b]);
+                        lo.Put(b, p, unchecked((ushort)(r & mask)), first[b]);
+                    }
+                    for (var b = 0; b < buckets; b++)
+                    {
+                        ev.Drain(b, first[b], cursor[b]);
+                        lo.Drain(b, first[b], cursor[b]);
+                    }
+                }
+                finally
+                {
+                    ev.Dispose();
+                    lo.Dispose();
+                }
             }
         });
-        Parallel.For(0, buckets, () => new int[1 << shift], (b, _, local) =>
+        phaseDone?.Invoke("partition by resident");
+        Parallel.For(0, buckets, () => new int[1 << shift], (b, _, counts) =>
         {
-            var first = b << shift;
-            var width = Math.Min(residentCapacity - first, 1 << shift);
+            var firstResident = b << shift;
+            var width = Math.Min(residentCapacity - firstResident, 1 << shift);
             var from = bucketStart[b];
             var to = bucketStart[b + 1];
-            local.AsSpan(0, width).Clear();
+            counts.AsSpan(0, width).Clear();
             for (var q = from; q < to; q++)
             {
-                local[(int)tmpRes[q] - first]++;
+                counts[local[q]]++;
             }
             var p = from;
             for (var j = 0; j < width; j++)
             {
-                offsets[first + j] = p;
-                var n = local[j];
-                local[j] = p;
+                offsets[firstResident + j] = p;
+                var n = counts[j];
+                counts[j] = p;
                 p += n;
             }
             for (var q = from; q < to; q++)
             {
-                var at = local[(int)tmpRes[q] - first]++;
-                entries[at] = tmpEv[q];
-                rowOf[at] = (uint)tmpRow[q];
+                entries[counts[local[q]]++] = moved[q];
             }
-            return local;
+            return counts;
         }, _ => { });
         offsets[residentCapacity] = count;
+        phaseDone?.Invoke("sort each resident bucket");
     }
 
-    private static void SortSegments(int[] offsets, ulong[] entries, uint[] rowOf)
+    private static void SortSegments(int[] offsets, ulong[] entries)
     {
         var bounds = ChunkBounds(offsets, Workers * 4);
         Parallel.For(0, bounds.Length - 1, c =>
@@ -334,7 +345,7 @@ internal sealed class IndexBase
                 {
                     if (seg[i] < seg[i - 1])
                     {
-                        seg.Sort(rowOf.AsSpan(offsets[r], seg.Length));
+                        seg.Sort();
                         break;
                     }
                 }
@@ -343,233 +354,337 @@ internal sealed class IndexBase
     }
 
     /// <summary>
-    /// Pairs every resident's stays (in parallel over resident ranges) and writes each check-in's duration (0 for a
-    /// point) to <paramref name="durations"/> at the check-in's row (<paramref name="rowOf"/>, or its position when
-    /// null). Returns the earliest time.
+    /// The venue side from the resident side, in parallel:
+    /// (1) check-ins counted per group of 64 venues, and the venues cut into ranges of about equal numbers of stays (a
+    /// very busy venue makes a range of its own, so the ranges balance across threads);
+    /// (2) each resident's stays paired (in cache: a resident's events are together) and partitioned by venue range in
+    /// resident order, through <see cref="LineBuffer{T}"/>: the stay (<see cref="Packing.StayEntry"/>) to
+    /// <paramref name="stays"/>, its duration to <paramref name="durations"/>, its venue within the range to
+    /// <paramref name="venueLocal"/> (scratch arrays of at least as many elements as there are stays), counting the
+    /// stays per range and tier;
+    /// (3) per range, in cache: the stays sorted by time (<see cref="RangeScratch"/>), counted per tier and venue, and
+    /// scattered into the tiers at the range's place, which leaves every venue's segments sorted by (time, resident),
+    /// with each venue's longest stay per tier.
     /// </summary>
-    private static uint PairStays(int[] offsets, ulong[] entries, uint[]? rowOf, uint[] durations)
+    private static unsafe IndexBase WithTiers(int[] offsets, ulong[] entries, int venueCapacity, ulong[] stays, int[] durations, ushort[] venueLocal,
+        Action<string>? phaseDone = null)
     {
-        var bounds = ChunkBounds(offsets, Math.Min(16, Workers * 4));
+        const int GroupShift = 6;
+        var bounds = ChunkBounds(offsets, Math.Min(16, Workers * 2));
         var parts = bounds.Length - 1;
-        var minTimes = new uint[parts];
+        var groups = ((venueCapacity - 1) >> GroupShift) + 1;
+        var perGroup = new long[groups];
+        Parallel.For(0, parts, () => new long[groups], (c, _, h) =>
+        {
+            var end = offsets[bounds[c + 1]];
+            for (var k = offsets[bounds[c]]; k < end; k++)
+            {
+                var e = entries[k];
+                if (!Packing.IsOut(e))
+                {
+                    h[Packing.Id(e) >> GroupShift]++;
+                }
+            }
+            return h;
+        }, h =>
+        {
+            lock (perGroup)
+            {
+                for (var i = 0; i < groups; i++)
+                {
+                    perGroup[i] += h[i];
+                }
+            }
+        });
+        // Ranges of whole groups with about equal numbers of stays, at most 65,536 venues each (a venue within its range
+        // is a ushort).
+        var target = Math.Max(1024, perGroup.Sum() / 2048);
+        var firstVenues = new List<int> { 0 };
+        long inRange = 0;
+        for (var i = 0; i < groups; i++)
+        {
+            var v = i << GroupShift;
+            if (v > firstVenues[^1] && (inRange >= target || v - firstVenues[^1] + (1 << GroupShift) > 65536))
+            {
+                firstVenues.Add(v);
+                inRange = 0;
+            }
+            inRange += perGroup[i];
+        }
+        var ranges = firstVenues.Count;
+        firstVenues.Add(venueCapacity);
+        var firstVenue = firstVenues.ToArray();
+        var rangeOfGroup = new int[groups];
+        for (var g = 0; g < ranges; g++)
+        {
+            for (var i = firstVenue[g] >> GroupShift; i <= (firstVenue[g + 1] - 1) >> GroupShift; i++)
+            {
+                rangeOfGroup[i] = g;
+            }
+        }
+        var cursors = new int[parts][];
         Parallel.For(0, parts, c =>
         {
+            var h = cursors[c] = new int[ranges];
+            var end = offsets[bounds[c + 1]];
+            for (var k = offsets[bounds[c]]; k < end; k++)
+            {
+                var e = entries[k];
+                if (!Packing.IsOut(e))
+                {
+                    h[rangeOfGroup[Packing.Id(e) >> GroupShift]]++;
+                }
+            }
+        });
+        var rangeStart = Cursors(cursors, ranges);
+        phaseDone?.Invoke("count by venue");
+        var minTimes = new uint[parts];
+        var tierCounts = new int[parts][]; // per part: stays per (range, tier)
+        Parallel.For(0, parts, c =>
+        {
+            var cursor = cursors[c];
+            var first = (int[])cursor.Clone();
+            var perTier = tierCounts[c] = new int[ranges * TierCount];
             var match = new int[256];
             var min = uint.MaxValue;
-            for (var r = bounds[c]; r < bounds[c + 1]; r++)
+            fixed (ulong* staysAt = stays)
+            fixed (int* durationsAt = durations)
+            fixed (ushort* venuesAt = venueLocal)
             {
-                var start = offsets[r];
-                var seg = entries.AsSpan(start, offsets[r + 1] - start);
-                if (seg.IsEmpty)
+                var so = new LineBuffer<ulong>(staysAt, ranges);
+                var du = new LineBuffer<uint>((uint*)durationsAt, ranges);
+                var vo = new LineBuffer<ushort>(venuesAt, ranges);
+                try
                 {
-                    continue;
-                }
-                min = Math.Min(min, Packing.Time(seg[0]));
-                var anyOut = false;
-                foreach (var e in seg)
-                {
-                    anyOut |= Packing.IsOut(e);
-                }
-                if (!anyOut)
-                {
-                    continue; // all points: durations stay 0
-                }
-                if (match.Length < seg.Length)
-                {
-                    match = new int[Math.Max(seg.Length, match.Length * 2)];
-                }
-                StayPairing.Pair(seg, match);
-                for (var i = 0; i < seg.Length; i++)
-                {
-                    if (match[i] >= 0)
+                    for (var r = bounds[c]; r < bounds[c + 1]; r++)
                     {
-                        var row = rowOf is null ? start + i : (int)rowOf[start + i];
-                        durations[row] = Packing.Time(seg[match[i]]) - Packing.Time(seg[i]);
+                        var start = offsets[r];
+                        var seg = entries.AsSpan(start, offsets[r + 1] - start);
+                        if (seg.IsEmpty)
+                        {
+                            continue;
+                        }
+                        min = Math.Min(min, Packing.Time(seg[0]));
+                        var anyOut = false;
+                        foreach (var e in seg)
+                        {
+                            anyOut |= Packing.IsOut(e);
+                        }
+                        if (anyOut)
+                        {
+                            if (match.Length < seg.Length)
+                            {
+                                match = new int[Math.Max(seg.Length, match.Length * 2)];
+                            }
+                            StayPairing.Pair(seg, match);
+                        }
+                        for (var i = 0; i < seg.Length; i++)
+                        {
+                            var e = seg[i];
+                            if (Packing.IsOut(e))
+                            {
+                                continue;
+                            }
+                            var v = Packing.Id(e);
+                            var g = rangeOfGroup[v >> GroupShift];
+                            var p = cursor[g]++;
+                            var f = first[g];
+                            var d = anyOut && match[i] >= 0 ? Packing.Time(seg[match[i]]) - Packing.Time(e) : 0u;
+                            perTier[(g * TierCount) + TierOf(d)]++;
+                            so.Put(g, p, Packing.StayEntry(Packing.Time(e), r), f);
+                            du.Put(g, p, d, f);
+                            vo.Put(g, p, unchecked((ushort)(v - firstVenue[g])), f);
+                        }
                     }
+                    for (var g = 0; g < ranges; g++)
+                    {
+                        so.Drain(g, first[g], cursor[g]);
+                        du.Drain(g, first[g], cursor[g]);
+                        vo.Drain(g, first[g], cursor[g]);
+                    }
+                }
+                finally
+                {
+                    so.Dispose();
+                    du.Dispose();
+                    vo.Dispose();
                 }
             }
             minTimes[c] = min;
         });
-        return minTimes.Length == 0 ? uint.MaxValue : minTimes.Min();
-    }
-
-    /// <summary>
-    /// Scatters the stays (rows that are check-ins) into the tiers by venue, in row order (parallel, stable: each chunk
-    /// of rows writes after the previous chunk's stays of the same venue), then sorts the venue segments that are not
-    /// in time order and records each venue's longest stay per tier.
-    /// </summary>
-    private static IndexBase WithTiers(int[] offsets, ulong[] entries, int[] rowResidents, ulong[] rowEvents, uint[] rowDurations, int venueCapacity, uint minTime,
-        ulong[]? scratchEntries = null, int[]? scratchVenues = null, uint[]? scratchDurations = null)
-    {
-        var n = entries.Length; // the rows (the builder's arrays may be longer)
-        var shift = BucketShift(venueCapacity);
-        var buckets = (int)(((long)venueCapacity - 1) >> shift) + 1;
-        var parts = Math.Min(16, Workers * 2);
-        var chunk = (n + parts - 1) / parts;
-        // Pass 1: the check-ins (stays) partitioned by venue bucket, in row order.
-        var cursors = new int[parts][];
-        Parallel.For(0, parts, c =>
-        {
-            var h = cursors[c] = new int[buckets];
-            var end = Math.Min(n, (c + 1) * chunk);
-            for (var i = c * chunk; i < end; i++)
-            {
-                var e = rowEvents[i];
-                if (!Packing.IsOut(e))
-                {
-                    h[Packing.Id(e) >> shift]++;
-                }
-            }
-        });
-        var bucketStart = new int[buckets + 1];
-        var stays = 0;
-        for (var b = 0; b < buckets; b++)
-        {
-            bucketStart[b] = stays;
-            for (var c = 0; c < parts; c++)
-            {
-                var k = cursors[c][b];
-                cursors[c][b] = stays;
-                stays += k;
-            }
-        }
-        bucketStart[buckets] = stays;
-        var tmpEntry = scratchEntries is { } se && se.Length >= stays ? se : LargeArrays.Uninitialized<ulong>(stays);
-        var tmpVenue = scratchVenues is { } sv && sv.Length >= stays ? sv : LargeArrays.Uninitialized<int>(stays);
-        var tmpDur = scratchDurations is { } sd && sd.Length >= stays ? sd : LargeArrays.Uninitialized<uint>(stays);
-        Parallel.For(0, parts, c =>
-        {
-            var cursor = cursors[c];
-            var end = Math.Min(n, (c + 1) * chunk);
-            for (var i = c * chunk; i < end; i++)
-            {
-                var e = rowEvents[i];
-                if (Packing.IsOut(e))
-                {
-                    continue;
-                }
-                var v = Packing.Id(e);
-                var p = cursor[v >> shift]++;
-                tmpEntry[p] = Packing.StayEntry(Packing.Time(e), rowResidents[i]);
-                tmpVenue[p] = v;
-                tmpDur[p] = rowDurations[i];
-            }
-        });
-        // Pass 2: per bucket, count by (tier, venue); then the tiers' offsets; then per bucket the stable scatter.
-        var tierCounts = new int[TierCount][];
+        var minTime = minTimes.Length == 0 ? uint.MaxValue : minTimes.Min();
+        phaseDone?.Invoke("pair and partition by venue");
+        // Each range's place in each tier: the stays of the ranges before it.
+        var tierBase = new int[(ranges + 1) * TierCount];
         for (var t = 0; t < TierCount; t++)
         {
-            tierCounts[t] = new int[venueCapacity];
-        }
-        Parallel.For(0, buckets, b =>
-        {
-            for (var q = bucketStart[b]; q < bucketStart[b + 1]; q++)
-            {
-                tierCounts[TierOf(tmpDur[q])][tmpVenue[q]]++; // buckets own disjoint venues: no races
-            }
-        });
-        var tierOffsets = new int[TierCount][];
-        for (var t = 0; t < TierCount; t++)
-        {
-            var off = tierOffsets[t] = new int[venueCapacity + 1];
-            var cnt = tierCounts[t];
             var pos = 0;
-            for (var v = 0; v < venueCapacity; v++)
+            for (var g = 0; g < ranges; g++)
             {
-                off[v] = pos;
-                pos += cnt[v];
+                tierBase[(g * TierCount) + t] = pos;
+                foreach (var h in tierCounts)
+                {
+                    pos += h[(g * TierCount) + t];
+                }
             }
-            off[venueCapacity] = pos;
+            tierBase[(ranges * TierCount) + t] = pos;
         }
-        tierCounts = null;
+        var tierOffsets = new int[TierCount][];
         var tierEntries = new ulong[TierCount][];
         var tierDurations = new uint[TierCount][];
+        var maxDur = new uint[TierCount][];
         for (var t = 0; t < TierCount; t++)
         {
-            tierEntries[t] = LargeArrays.Uninitialized<ulong>(tierOffsets[t][venueCapacity]);
-            tierDurations[t] = t == 0 ? [] : LargeArrays.Uninitialized<uint>(tierOffsets[t][venueCapacity]);
+            var size = tierBase[(ranges * TierCount) + t];
+            tierOffsets[t] = new int[venueCapacity + 1];
+            tierOffsets[t][venueCapacity] = size;
+            tierEntries[t] = LargeArrays.Uninitialized<ulong>(size);
+            tierDurations[t] = t == 0 ? [] : LargeArrays.Uninitialized<uint>(size);
+            maxDur[t] = t == 0 ? [] : new uint[venueCapacity];
         }
-        Parallel.For(0, buckets, () => new int[TierCount << shift], (b, _, local) =>
+        Parallel.For(0, ranges, () => new RangeScratch(), (g, _, scratch) =>
         {
-            var first = b << shift;
-            var width = Math.Min(venueCapacity - first, 1 << shift);
+            var from = rangeStart[g];
+            var n = rangeStart[g + 1] - from;
+            var fv = firstVenue[g];
+            var width = firstVenue[g + 1] - fv;
+            // The stays came in resident order: sort the range by time (stable, so ties stay in resident order), then
+            // scatter it by (tier, venue), which leaves every venue's segments sorted by (time, resident).
+            var inScratch = scratch.SortByTime(stays.AsSpan(from, n), durations.AsSpan(from, n), venueLocal.AsSpan(from, n));
+            ReadOnlySpan<ulong> s = inScratch ? scratch.Stays.AsSpan(0, n) : stays.AsSpan(from, n);
+            ReadOnlySpan<int> d = inScratch ? scratch.Durations.AsSpan(0, n) : durations.AsSpan(from, n);
+            ReadOnlySpan<ushort> v = inScratch ? scratch.Venues.AsSpan(0, n) : venueLocal.AsSpan(from, n);
+            var next = scratch.Next;
             for (var t = 0; t < TierCount; t++)
             {
-                Array.Copy(tierOffsets[t], first, local, t << shift, width);
+                next.AsSpan(t << 16, width).Clear();
+            }
+            for (var q = 0; q < n; q++)
+            {
+                next[(TierOf(unchecked((uint)d[q])) << 16) + v[q]]++;
+            }
+            for (var t = 0; t < TierCount; t++)
+            {
+                var pos = tierBase[(g * TierCount) + t];
+                var off = tierOffsets[t];
+                for (var j = 0; j < width; j++)
+                {
+                    off[fv + j] = pos;
+                    var k = next[(t << 16) + j];
+                    next[(t << 16) + j] = pos;
+                    pos += k;
+                }
             }
             var points = tierEntries[0];
-            for (var q = bucketStart[b]; q < bucketStart[b + 1]; q++)
+            for (var q = 0; q < n; q++)
             {
-                var d = tmpDur[q];
-                var localVenue = tmpVenue[q] - first;
-                if (d == 0)
+                var dq = unchecked((uint)d[q]);
+                if (dq == 0)
                 {
-                    points[local[localVenue]++] = tmpEntry[q];
+                    points[next[v[q]]++] = s[q];
                     continue;
                 }
-                var t = TierOf(d);
-                var p = local[(t << shift) + localVenue]++;
-                tierEntries[t][p] = tmpEntry[q];
-                tierDurations[t][p] = d;
+                var t = TierOf(dq);
+                var local = v[q];
+                var p = next[(t << 16) + local]++;
+                tierEntries[t][p] = s[q];
+                tierDurations[t][p] = dq;
+                ref var max = ref maxDur[t][fv + local];
+                max = Math.Max(max, dq);
             }
-            return local;
+            return scratch;
         }, _ => { });
-        tmpEntry = null;
-        tmpVenue = null;
-        tmpDur = null;
-        var maxDur = new uint[TierCount][];
-        for (var t = 1; t < TierCount; t++)
-        {
-            maxDur[t] = new uint[venueCapacity];
-        }
-        var venueParts = Math.Max(1, Math.Min(venueCapacity, Workers * 8));
-        Parallel.For(0, venueParts, c =>
-        {
-            var vFrom = (int)((long)venueCapacity * c / venueParts);
-            var vTo = (int)((long)venueCapacity * (c + 1) / venueParts);
-            for (var t = 0; t < TierCount; t++)
-            {
-                var off = tierOffsets[t];
-                for (var v = vFrom; v < vTo; v++)
-                {
-                    var seg = tierEntries[t].AsSpan(off[v], off[v + 1] - off[v]);
-                    var sorted = true;
-                    for (var i = 1; i < seg.Length; i++)
-                    {
-                        if ((seg[i] >> 32) < (seg[i - 1] >> 32))
-                        {
-                            sorted = false;
-                            break;
-                        }
-                    }
-                    if (t == 0)
-                    {
-                        if (!sorted)
-                        {
-                            seg.Sort();
-                        }
-                        continue;
-                    }
-                    var ds = tierDurations[t].AsSpan(off[v], seg.Length);
-                    if (!sorted)
-                    {
-                        seg.Sort(ds);
-                    }
-                    uint max = 0;
-                    foreach (var d in ds)
-                    {
-                        max = Math.Max(max, d);
-                    }
-                    maxDur[t][v] = max;
-                }
-            }
-        });
+        phaseDone?.Invoke("sort each venue range into the tiers");
         var tiers = new StayTier[TierCount];
         for (var t = 0; t < TierCount; t++)
         {
             tiers[t] = new StayTier(tierOffsets[t], tierEntries[t], t == 0 ? null : tierDurations[t], t == 0 ? null : maxDur[t]);
         }
         return new IndexBase(offsets, entries, tiers, minTime);
+    }
+}
+
+/// <summary>
+/// A thread's scratch for one venue range of the build: a stable LSD radix sort of the range's stays by check-in time
+/// (digits of up to 11 bits over the range's span of times: two passes for two weeks), and the write cursors of the
+/// scatter into the tiers.
+/// </summary>
+internal sealed class RangeScratch
+{
+    private const int DigitBits = 11;
+    public ulong[] Stays { get; private set; } = [];
+    public int[] Durations { get; private set; } = [];
+    public ushort[] Venues { get; private set; } = [];
+    private readonly int[] _counts = new int[1 << DigitBits];
+
+    public int[] Next { get; } = new int[IndexBase.TierCount << 16];
+
+    /// <summary>Sorts by time; returns whether the sorted stays are in this scratch's arrays (else in the arguments' memory).</summary>
+    public bool SortByTime(Span<ulong> stays, Span<int> durations, Span<ushort> venues)
+    {
+        var n = stays.Length;
+        if (n < 2)
+        {
+            return false;
+        }
+        uint min = uint.MaxValue, max = 0;
+        var sorted = true;
+        var previous = 0u;
+        foreach (var e in stays)
+        {
+            var t = Packing.Time(e);
+            min = Math.Min(min, t);
+            max = Math.Max(max, t);
+            sorted &= t >= previous;
+            previous = t;
+        }
+        if (sorted)
+        {
+            return false;
+        }
+        if (Stays.Length < n)
+        {
+            var size = Math.Max(n, Stays.Length * 2);
+            Stays = GC.AllocateUninitializedArray<ulong>(size);
+            Durations = GC.AllocateUninitializedArray<int>(size);
+            Venues = GC.AllocateUninitializedArray<ushort>(size);
+        }
+        var bits = 32 - System.Numerics.BitOperations.LeadingZeroCount(max - min);
+        var passes = (bits + DigitBits - 1) / DigitBits;
+        var digit = (bits + passes - 1) / passes;
+        var mask = (1u << digit) - 1;
+        Span<ulong> s = stays, s2 = Stays.AsSpan(0, n);
+        Span<int> d = durations, d2 = Durations.AsSpan(0, n);
+        Span<ushort> v = venues, v2 = Venues.AsSpan(0, n);
+        var counts = _counts.AsSpan(0, 1 << digit);
+        for (var pass = 0; pass < passes; pass++)
+        {
+            var shift = pass * digit;
+            counts.Clear();
+            foreach (var e in s)
+            {
+                counts[(int)(((Packing.Time(e) - min) >> shift) & mask)]++;
+            }
+            var pos = 0;
+            for (var k = 0; k < counts.Length; k++)
+            {
+                var c = counts[k];
+                counts[k] = pos;
+                pos += c;
+            }
+            for (var q = 0; q < n; q++)
+            {
+                var e = s[q];
+                var at = counts[(int)(((Packing.Time(e) - min) >> shift) & mask)]++;
+                s2[at] = e;
+                d2[at] = d[q];
+                v2[at] = v[q];
+            }
+            var ts = s; s = s2; s2 = ts;
+            var td = d; d = d2; d2 = td;
+            var tv = v; v = v2; v2 = tv;
+        }
+        return passes % 2 == 1;
     }
 }
 

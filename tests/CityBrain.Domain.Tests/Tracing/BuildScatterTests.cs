@@ -1,0 +1,128 @@
+using CityBrain.Domain.Tracing;
+
+namespace CityBrain.Domain.Tests.Tracing;
+
+/// <summary>The build's two scatter helpers against the plain loops they replace.</summary>
+public sealed class BuildScatterTests
+{
+    /// <summary>
+    /// Several writers, each with its own buffer, scatter random values into per-bucket ranges of one array, the way the
+    /// build partitions rows: the result must equal writing each value directly. Destinations start at every
+    /// alignment within a cache line, buckets are empty, tiny (inside one line, shared with neighbours) and long.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1, 0)]
+    [InlineData(7, 3, 1)]
+    [InlineData(37, 3, 2)]
+    [InlineData(300, 4, 3)]
+    public void LineBuffer_ScattersLikeDirectWrites(int buckets, int writers, int seed)
+    {
+        Scatter<ulong>(buckets, writers, seed, r => (ulong)r.NextInt64());
+        Scatter<uint>(buckets, writers, seed, r => (uint)r.Next());
+        Scatter<ushort>(buckets, writers, seed, r => (ushort)r.Next(65536));
+    }
+
+    private static unsafe void Scatter<T>(int buckets, int writers, int seed, Func<Random, T> value) where T : unmanaged, IEquatable<T>
+    {
+        for (var shift = 0; shift < 64 / sizeof(T); shift++)
+        {
+            var rng = new Random((seed * 100) + shift);
+            var values = new (int Bucket, T Value)[writers][];
+            for (var w = 0; w < writers; w++)
+            {
+                // Skewed: bucket 0 gets many values, others few or none.
+                values[w] = [.. Enumerable.Range(0, rng.Next(0, 2000)).Select(_ => (rng.Next(3) == 0 ? 0 : rng.Next(buckets), value(rng)))];
+            }
+            var cursors = new int[writers][];
+            for (var w = 0; w < writers; w++)
+            {
+                cursors[w] = new int[buckets];
+                foreach (var (b, _) in values[w])
+                {
+                    cursors[w][b]++;
+                }
+            }
+            var pos = 0;
+            for (var b = 0; b < buckets; b++)
+            {
+                for (var w = 0; w < writers; w++)
+                {
+                    var n = cursors[w][b];
+                    cursors[w][b] = pos;
+                    pos += n;
+                }
+            }
+            var expected = new T[pos];
+            var direct = cursors.Select(c => (int[])c.Clone()).ToArray();
+            for (var w = 0; w < writers; w++)
+            {
+                foreach (var (b, v) in values[w])
+                {
+                    expected[direct[w][b]++] = v;
+                }
+            }
+            var actual = GC.AllocateArray<T>(pos + shift + (64 / sizeof(T)), pinned: true);
+            fixed (T* start = actual)
+            {
+                var dest = start + shift;
+                Parallel.For(0, writers, w =>
+                {
+                    var cursor = cursors[w];
+                    var first = (int[])cursor.Clone();
+                    var buffer = new LineBuffer<T>(dest, buckets);
+                    try
+                    {
+                        foreach (var (b, v) in values[w])
+                        {
+                            buffer.Put(b, cursor[b]++, v, first[b]);
+                        }
+                        for (var b = 0; b < buckets; b++)
+                        {
+                            buffer.Drain(b, first[b], cursor[b]);
+                        }
+                    }
+                    finally
+                    {
+                        buffer.Dispose();
+                    }
+                });
+            }
+            Assert.Equal(expected, actual.AsSpan(shift, pos).ToArray());
+        }
+    }
+
+    /// <summary>The range sort is a stable sort by check-in time, for spans of one to three radix passes and for sorted input.</summary>
+    [Theory]
+    [InlineData(0)]            // all at one second
+    [InlineData(2_000)]        // one pass
+    [InlineData(1_209_600)]    // two weeks: two passes
+    [InlineData(int.MaxValue)] // three passes
+    public void RangeScratch_SortsStablyByTime(int span)
+    {
+        var rng = new Random(span);
+        var scratch = new RangeScratch();
+        foreach (var n in new[] { 0, 1, 2, 5, 1000, 20_000 })
+        {
+            var stays = new ulong[n];
+            var durations = new int[n];
+            var venues = new ushort[n];
+            for (var i = 0; i < n; i++)
+            {
+                // Residents in increasing order, as the build emits them; a few equal times.
+                var time = 1_000_000u + (uint)rng.NextInt64(0, (long)span + 1);
+                stays[i] = ((ulong)time << 32) | (uint)i;
+                durations[i] = rng.Next();
+                venues[i] = (ushort)rng.Next(65536);
+            }
+            var expected = Enumerable.Range(0, n).OrderBy(i => stays[i] >> 32).Select(i => (stays[i], durations[i], venues[i])).ToArray();
+            var inScratch = scratch.SortByTime(stays, durations, venues);
+            var s = inScratch ? scratch.Stays : stays;
+            var d = inScratch ? scratch.Durations : durations;
+            var v = inScratch ? scratch.Venues : venues;
+            Assert.Equal(expected, Enumerable.Range(0, n).Select(i => (s[i], d[i], v[i])).ToArray());
+            // Sorted input stays where it is.
+            var sorted = expected.Select(e => e.Item1).ToArray();
+            Assert.False(scratch.SortByTime(sorted, new int[n], new ushort[n]));
+        }
+    }
+}
