@@ -62,7 +62,7 @@ internal sealed class IndexBase
     public ReadOnlySpan<ulong> EventsOf(int resident) =>
         resident < ResidentCapacity ? ResEntries.AsSpan(ResOffsets[resident], ResOffsets[resident + 1] - ResOffsets[resident]) : default;
 
-    private static int TierOf(uint duration) => duration == 0 ? 0 : duration <= HourLimit ? 1 : duration <= EightHourLimit ? 2 : 3;
+    internal static int TierOf(uint duration) => duration == 0 ? 0 : duration <= HourLimit ? 1 : duration <= EightHourLimit ? 2 : 3;
 
     private static int Workers => Math.Clamp(Environment.ProcessorCount, 1, 64);
 
@@ -439,6 +439,7 @@ internal sealed class IndexBase
         var rangeStart = Cursors(cursors, ranges);
         phaseDone?.Invoke("count by venue");
         var minTimes = new uint[parts];
+        var maxTimes = new uint[parts];
         var tierCounts = new int[parts][]; // per part: stays per (range, tier)
         Parallel.For(0, parts, c =>
         {
@@ -447,6 +448,7 @@ internal sealed class IndexBase
             var perTier = tierCounts[c] = new int[ranges * TierCount];
             var match = new int[256];
             var min = uint.MaxValue;
+            var max = 0u;
             fixed (ulong* staysAt = stays)
             fixed (int* durationsAt = durations)
             fixed (ushort* venuesAt = venueLocal)
@@ -465,6 +467,7 @@ internal sealed class IndexBase
                             continue;
                         }
                         min = Math.Min(min, Packing.Time(seg[0]));
+                        max = Math.Max(max, Packing.Time(seg[^1]));
                         var anyOut = false;
                         foreach (var e in seg)
                         {
@@ -511,8 +514,10 @@ internal sealed class IndexBase
                 }
             }
             minTimes[c] = min;
+            maxTimes[c] = max;
         });
         var minTime = minTimes.Length == 0 ? uint.MaxValue : minTimes.Min();
+        var timeBits = minTime == uint.MaxValue ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount(maxTimes.Max() - minTime);
         phaseDone?.Invoke("pair and partition by venue");
         // Each range's place in each tier: the stays of the ranges before it.
         var tierBase = new int[(ranges + 1) * TierCount];
@@ -538,8 +543,9 @@ internal sealed class IndexBase
             var size = tierBase[(ranges * TierCount) + t];
             tierOffsets[t] = new int[venueCapacity + 1];
             tierOffsets[t][venueCapacity] = size;
-            tierEntries[t] = LargeArrays.Uninitialized<ulong>(size);
-            tierDurations[t] = t == 0 ? [] : LargeArrays.Uninitialized<uint>(size);
+            // Ordinary pages: huge ones cost seconds more to fault in here and made no difference to the traces.
+            tierEntries[t] = LargeArrays.Uninitialized<ulong>(size, hugePages: false);
+            tierDurations[t] = t == 0 ? [] : LargeArrays.Uninitialized<uint>(size, hugePages: false);
             maxDur[t] = t == 0 ? [] : new uint[venueCapacity];
         }
         Parallel.For(0, ranges, () => new RangeScratch(), (g, _, scratch) =>
@@ -550,19 +556,11 @@ internal sealed class IndexBase
             var width = firstVenue[g + 1] - fv;
             // The stays came in resident order: sort the range by time (stable, so ties stay in resident order), then
             // scatter it by (tier, venue), which leaves every venue's segments sorted by (time, resident).
-            var inScratch = scratch.SortByTime(stays.AsSpan(from, n), durations.AsSpan(from, n), venueLocal.AsSpan(from, n));
+            var inScratch = scratch.SortByTime(stays.AsSpan(from, n), durations.AsSpan(from, n), venueLocal.AsSpan(from, n), minTime, timeBits, width);
             ReadOnlySpan<ulong> s = inScratch ? scratch.Stays.AsSpan(0, n) : stays.AsSpan(from, n);
             ReadOnlySpan<int> d = inScratch ? scratch.Durations.AsSpan(0, n) : durations.AsSpan(from, n);
             ReadOnlySpan<ushort> v = inScratch ? scratch.Venues.AsSpan(0, n) : venueLocal.AsSpan(from, n);
-            var next = scratch.Next;
-            for (var t = 0; t < TierCount; t++)
-            {
-                next.AsSpan(t << 16, width).Clear();
-            }
-            for (var q = 0; q < n; q++)
-            {
-                next[(TierOf(unchecked((uint)d[q])) << 16) + v[q]]++;
-            }
+            var next = scratch.Next; // stays per (tier, venue), counted by the sort
             for (var t = 0; t < TierCount; t++)
             {
                 var pos = tierBase[(g * TierCount) + t];
@@ -606,37 +604,54 @@ internal sealed class IndexBase
 
 /// <summary>
 /// A thread's scratch for one venue range of the build: a stable LSD radix sort of the range's stays by check-in time
-/// (digits of up to 11 bits over the range's span of times: two passes for two weeks), and the write cursors of the
-/// scatter into the tiers.
+/// (digits of up to 11 bits over the span of all times: two passes for two weeks), whose first read also counts the
+/// stays per (tier, venue) for the scatter into the tiers (<see cref="Next"/>).
 /// </summary>
 internal sealed class RangeScratch
 {
     private const int DigitBits = 11;
+    private readonly int[] _counts = new int[3 << DigitBits];
+
     public ulong[] Stays { get; private set; } = [];
     public int[] Durations { get; private set; } = [];
     public ushort[] Venues { get; private set; } = [];
-    private readonly int[] _counts = new int[1 << DigitBits];
 
+    /// <summary>After <see cref="SortByTime"/>: the stays of tier t at venue j of the range in <c>Next[(t &lt;&lt; 16) + j]</c>.</summary>
     public int[] Next { get; } = new int[IndexBase.TierCount << 16];
 
-    /// <summary>Sorts by time; returns whether the sorted stays are in this scratch's arrays (else in the arguments' memory).</summary>
-    public bool SortByTime(Span<ulong> stays, Span<int> durations, Span<ushort> venues)
+    /// <summary>
+    /// Sorts by time, all of whose values lie in [<paramref name="min"/>, min + 2^<paramref name="bits"/>), and counts
+    /// the stays per (tier, venue) for venues below <paramref name="width"/>. Returns whether the sorted stays are in
+    /// this scratch's arrays (else in the arguments' memory, already sorted).
+    /// </summary>
+    public bool SortByTime(Span<ulong> stays, Span<int> durations, Span<ushort> venues, uint min, int bits, int width)
     {
         var n = stays.Length;
-        if (n < 2)
+        for (var t = 0; t < IndexBase.TierCount; t++)
         {
-            return false;
+            Next.AsSpan(t << 16, width).Clear();
         }
-        uint min = uint.MaxValue, max = 0;
+        var passes = Math.Max(1, (bits + DigitBits - 1) / DigitBits);
+        var digit = Math.Max(1, (bits + passes - 1) / passes);
+        var mask = (1u << digit) - 1;
+        var shift2 = passes > 2 ? 2 * digit : 31; // a third digit only for spans over 2^22 seconds
+        var counts = _counts.AsSpan(0, 3 << DigitBits);
+        counts.Clear();
+        var c0 = counts[..(1 << DigitBits)];
+        var c1 = counts.Slice(1 << DigitBits, 1 << DigitBits);
+        var c2 = counts.Slice(2 << DigitBits, 1 << DigitBits);
+        var next = Next;
         var sorted = true;
         var previous = 0u;
-        foreach (var e in stays)
+        for (var q = 0; q < n; q++)
         {
-            var t = Packing.Time(e);
-            min = Math.Min(min, t);
-            max = Math.Max(max, t);
+            var t = Packing.Time(stays[q]) - min;
+            c0[(int)(t & mask)]++;
+            c1[(int)((t >> digit) & mask)]++;
+            c2[(int)((t >> shift2) & mask)]++;
             sorted &= t >= previous;
             previous = t;
+            next[(IndexBase.TierOf(unchecked((uint)durations[q])) << 16) + venues[q]]++;
         }
         if (sorted)
         {
@@ -649,33 +664,24 @@ internal sealed class RangeScratch
             Durations = GC.AllocateUninitializedArray<int>(size);
             Venues = GC.AllocateUninitializedArray<ushort>(size);
         }
-        var bits = 32 - System.Numerics.BitOperations.LeadingZeroCount(max - min);
-        var passes = (bits + DigitBits - 1) / DigitBits;
-        var digit = (bits + passes - 1) / passes;
-        var mask = (1u << digit) - 1;
         Span<ulong> s = stays, s2 = Stays.AsSpan(0, n);
         Span<int> d = durations, d2 = Durations.AsSpan(0, n);
         Span<ushort> v = venues, v2 = Venues.AsSpan(0, n);
-        var counts = _counts.AsSpan(0, 1 << digit);
         for (var pass = 0; pass < passes; pass++)
         {
             var shift = pass * digit;
-            counts.Clear();
-            foreach (var e in s)
-            {
-                counts[(int)(((Packing.Time(e) - min) >> shift) & mask)]++;
-            }
+            var c = counts.Slice(pass << DigitBits, 1 << DigitBits);
             var pos = 0;
-            for (var k = 0; k < counts.Length; k++)
+            for (var k = 0; k <= (int)mask; k++)
             {
-                var c = counts[k];
-                counts[k] = pos;
-                pos += c;
+                var m = c[k];
+                c[k] = pos;
+                pos += m;
             }
             for (var q = 0; q < n; q++)
             {
                 var e = s[q];
-                var at = counts[(int)(((Packing.Time(e) - min) >> shift) & mask)]++;
+                var at = c[(int)(((Packing.Time(e) - min) >> shift) & mask)]++;
                 s2[at] = e;
                 d2[at] = d[q];
                 v2[at] = v[q];

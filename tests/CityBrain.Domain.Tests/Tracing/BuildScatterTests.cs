@@ -91,7 +91,10 @@ public sealed class BuildScatterTests
         }
     }
 
-    /// <summary>The range sort is a stable sort by check-in time, for spans of one to three radix passes and for sorted input.</summary>
+    /// <summary>
+    /// The range sort is a stable sort by check-in time, for spans of one to three radix passes and for sorted input,
+    /// and counts the stays per (tier, venue).
+    /// </summary>
     [Theory]
     [InlineData(0)]            // all at one second
     [InlineData(2_000)]        // one pass
@@ -115,14 +118,21 @@ public sealed class BuildScatterTests
                 venues[i] = (ushort)rng.Next(65536);
             }
             var expected = Enumerable.Range(0, n).OrderBy(i => stays[i] >> 32).Select(i => (stays[i], durations[i], venues[i])).ToArray();
-            var inScratch = scratch.SortByTime(stays, durations, venues);
+            var bits = 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)span);
+            var expectedCounts = new int[IndexBase.TierCount << 16];
+            for (var i = 0; i < n; i++)
+            {
+                expectedCounts[(IndexBase.TierOf((uint)durations[i]) << 16) + venues[i]]++;
+            }
+            var inScratch = scratch.SortByTime(stays, durations, venues, 1_000_000, bits, 65536);
+            Assert.Equal(expectedCounts, scratch.Next);
             var s = inScratch ? scratch.Stays : stays;
             var d = inScratch ? scratch.Durations : durations;
             var v = inScratch ? scratch.Venues : venues;
             Assert.Equal(expected, Enumerable.Range(0, n).Select(i => (s[i], d[i], v[i])).ToArray());
             // Sorted input stays where it is.
             var sorted = expected.Select(e => e.Item1).ToArray();
-            Assert.False(scratch.SortByTime(sorted, new int[n], new ushort[n]));
+            Assert.False(scratch.SortByTime(sorted, new int[n], new ushort[n], 1_000_000, bits, 65536));
         }
     }
 }
