@@ -155,11 +155,11 @@ internal sealed class TraceRun
     /// <summary>
     /// Takes a run back after a trace that completed. A large second-degree trace needs buffers of hundreds of MiB to
     /// a few GiB (its hits twice, its contacts). Fresh memory is slow to fault in (on the reference machine, a GiB of
-    /// first touches costs about half a second of CPU): keeping the buffers between back-to-back large traces took the
-    /// second degree's p95 from 458 to 345–414 ms. But a server runs traces on any pool thread, and each thread keeping
-    /// GiBs would add up. So one run in the process keeps its buffers, whatever their size up to <see cref="KeepBytes"/>
-    /// (at the city: the largest trace's, about 1.5 GiB); every other run is trimmed to what a typical trace
-    /// needs and cached for its thread.
+    /// first touches costs half a second to a second of CPU): keeping the buffers between back-to-back large traces
+    /// took the second degree's p95 at the city from 449–587 ms to 387–445 ms. But a server runs traces on any
+    /// pool thread, and each thread keeping GiBs would add up. So one run in the process keeps its buffers, whatever
+    /// their size up to <see cref="KeepBytes"/> (at the city: the largest trace's, about 1.5 GiB); every other
+    /// run is trimmed to what a typical trace needs and cached for its thread.
     /// </summary>
     public static void Return(TraceRun run)
     {

@@ -71,8 +71,8 @@ internal sealed class IndexBase
     /// <paramref name="count"/>, in parallel: (1) the rows transposed to resident order by a stable two-pass radix sort
     /// (input in time order needs no sort afterwards; otherwise each resident's few events are sorted); (2) the venue
     /// side from the resident side (<see cref="WithTiers"/>).
-    /// <para>Fresh memory is the build's largest cost: on a virtual machine whose host hands pages back lazily, a first
-    /// touch costs more than a second of CPU per GiB, more than the sorting itself. So the builder's own arrays are
+    /// <para>Fresh memory is the build's largest cost: on a virtual machine whose host takes freed pages back, a first
+    /// touch costs 0.5–1.2 s of CPU per GiB (2.5–3.2 s with huge pages), more than the sorting itself. So the builder's own arrays are
     /// reused: its events array becomes the resident side when it has the right length, and its residents array holds
     /// the stays' durations while the venue side is built. Besides the index itself, the build touches 10 bytes of
     /// scratch per row.</para>
