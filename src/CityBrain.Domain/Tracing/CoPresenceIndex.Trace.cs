@@ -192,7 +192,7 @@ internal sealed class TraceRun
         t_cached = run;
     }
 
-    /// <summary>The bytes of the run's reusable buffers.</summary>
+    /// <summary>The bytes of the run's largest reusable buffers (approximate: the small per-venue scratch is left out).</summary>
     private long RetainedBytes
     {
         get

@@ -242,7 +242,7 @@ internal sealed class IndexBase
 
     /// <summary>
     /// The stable transpose of the rows into resident order, in two passes: rows are partitioned by the high bits of the
-    /// resident (at most 4,096 buckets; written through <see cref="LineBuffer{T}"/>), then each bucket (4,096 residents
+    /// resident (about 4,096 buckets; written through <see cref="LineBuffer{T}"/>), then each bucket (4,096 residents
     /// or fewer, under a MiB of events) is counting-sorted on its own. A one-pass counting sort over ten million
     /// residents writes every row to a random place in gigabytes of memory and was five times slower.
     /// </summary>
@@ -439,7 +439,7 @@ internal sealed class IndexBase
         var rangeStart = Cursors(cursors, ranges);
         phaseDone?.Invoke("count by venue");
         var minTimes = new uint[parts];
-        var maxTimes = new uint[parts];
+        var rangeTimes = new (uint Min, uint Max)[parts][]; // per part: the earliest and latest check-in per range
         var tierCounts = new int[parts][]; // per part: stays per (range, tier)
         Parallel.For(0, parts, c =>
         {
@@ -448,7 +448,8 @@ internal sealed class IndexBase
             var perTier = tierCounts[c] = new int[ranges * TierCount];
             var match = new int[256];
             var min = uint.MaxValue;
-            var max = 0u;
+            var times = rangeTimes[c] = new (uint, uint)[ranges];
+            times.AsSpan().Fill((uint.MaxValue, 0));
             fixed (ulong* staysAt = stays)
             fixed (int* durationsAt = durations)
             fixed (ushort* venuesAt = venueLocal)
@@ -467,7 +468,6 @@ internal sealed class IndexBase
                             continue;
                         }
                         min = Math.Min(min, Packing.Time(seg[0]));
-                        max = Math.Max(max, Packing.Time(seg[^1]));
                         var anyOut = false;
                         foreach (var e in seg)
                         {
@@ -492,9 +492,13 @@ internal sealed class IndexBase
                             var g = rangeOfGroup[v >> GroupShift];
                             var p = cursor[g]++;
                             var f = first[g];
-                            var d = anyOut && match[i] >= 0 ? Packing.Time(seg[match[i]]) - Packing.Time(e) : 0u;
+                            var time = Packing.Time(e);
+                            var d = anyOut && match[i] >= 0 ? Packing.Time(seg[match[i]]) - time : 0u;
                             perTier[(g * TierCount) + TierOf(d)]++;
-                            so.Put(g, p, Packing.StayEntry(Packing.Time(e), r), f);
+                            ref var span = ref times[g];
+                            span.Min = Math.Min(span.Min, time);
+                            span.Max = Math.Max(span.Max, time);
+                            so.Put(g, p, Packing.StayEntry(time, r), f);
                             du.Put(g, p, d, f);
                             vo.Put(g, p, unchecked((ushort)(v - firstVenue[g])), f);
                         }
@@ -514,10 +518,8 @@ internal sealed class IndexBase
                 }
             }
             minTimes[c] = min;
-            maxTimes[c] = max;
         });
         var minTime = minTimes.Length == 0 ? uint.MaxValue : minTimes.Min();
-        var timeBits = minTime == uint.MaxValue ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount(maxTimes.Max() - minTime);
         phaseDone?.Invoke("pair and partition by venue");
         // Each range's place in each tier: the stays of the ranges before it.
         var tierBase = new int[(ranges + 1) * TierCount];
@@ -556,7 +558,15 @@ internal sealed class IndexBase
             var width = firstVenue[g + 1] - fv;
             // The stays came in resident order: sort the range by time (stable, so ties stay in resident order), then
             // scatter it by (tier, venue), which leaves every venue's segments sorted by (time, resident).
-            var inScratch = scratch.SortByTime(stays.AsSpan(from, n), durations.AsSpan(from, n), venueLocal.AsSpan(from, n), minTime, timeBits, width);
+            // Each range's own span of check-in times sets the radix digits (one stray time elsewhere costs no pass here).
+            var (lo, hi) = (uint.MaxValue, 0u);
+            foreach (var times in rangeTimes)
+            {
+                lo = Math.Min(lo, times[g].Min);
+                hi = Math.Max(hi, times[g].Max);
+            }
+            var bits = n == 0 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount(hi - lo);
+            var inScratch = scratch.SortByTime(stays.AsSpan(from, n), durations.AsSpan(from, n), venueLocal.AsSpan(from, n), lo, bits, width);
             ReadOnlySpan<ulong> s = inScratch ? scratch.Stays.AsSpan(0, n) : stays.AsSpan(from, n);
             ReadOnlySpan<int> d = inScratch ? scratch.Durations.AsSpan(0, n) : durations.AsSpan(from, n);
             ReadOnlySpan<ushort> v = inScratch ? scratch.Venues.AsSpan(0, n) : venueLocal.AsSpan(from, n);
@@ -604,7 +614,7 @@ internal sealed class IndexBase
 
 /// <summary>
 /// A thread's scratch for one venue range of the build: a stable LSD radix sort of the range's stays by check-in time
-/// (digits of up to 11 bits over the span of all times: two passes for two weeks), whose first read also counts the
+/// (digits of up to 11 bits over the range's span of times: two passes for two weeks), whose first read also counts the
 /// stays per (tier, venue) for the scatter into the tiers (<see cref="Next"/>).
 /// </summary>
 internal sealed class RangeScratch

@@ -62,6 +62,8 @@ public sealed class BuildScatterTests
                 }
             }
             var actual = GC.AllocateArray<T>(pos + shift + (64 / sizeof(T)), pinned: true);
+            var sentinel = value(rng);
+            actual.AsSpan().Fill(sentinel);
             fixed (T* start = actual)
             {
                 var dest = start + shift;
@@ -88,6 +90,9 @@ public sealed class BuildScatterTests
                 });
             }
             Assert.Equal(expected, actual.AsSpan(shift, pos).ToArray());
+            // Nothing written outside the ranges.
+            Assert.All(actual.AsSpan(0, shift).ToArray(), x => Assert.Equal(sentinel, x));
+            Assert.All(actual.AsSpan(shift + pos).ToArray(), x => Assert.Equal(sentinel, x));
         }
     }
 
@@ -133,6 +138,45 @@ public sealed class BuildScatterTests
             // Sorted input stays where it is.
             var sorted = expected.Select(e => e.Item1).ToArray();
             Assert.False(scratch.SortByTime(sorted, new int[n], new ushort[n], 1_000_000, bits, 65536));
+        }
+    }
+
+    /// <summary>
+    /// Cities large enough for the build's own paths, against the brute force: the builder sized to exactly the rows
+    /// (its arrays then become the index's), several venue ranges cut by their numbers of stays, and times spanning
+    /// one, two and three radix digits (folded into 2,000 s; four days; 64 days, with odd residents 60 days later, so
+    /// that each half keeps the city's density).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(1, 1)]
+    [InlineData(2_000, 2)]
+    [InlineData(60, 3)]
+    [InlineData(60, 4)]
+    public void Build_ExactlySizedLargeCity_EqualsBruteForce(int stretch, int seed)
+    {
+        var rng = new Random(seed + 31_000);
+        var start = CoPresenceIndexPropertyTests.Midnight - 86_400;
+        var data = CoPresenceIndexPropertyTests.RandomCity(rng, 300, 400, 6_000, 0.3, 900)
+            .Select(c => c with
+            {
+                At = stretch switch
+                {
+                    2_000 => start + ((c.At - start) % 2_000),
+                    60 => c.At + (c.Resident % 2 * 60 * 86_400L),
+                    _ => c.At,
+                },
+            })
+            .OrderBy(c => c.At).ToList();
+        var builder = new CoPresenceIndex.Builder(data.Count);
+        data.ForEach(c => builder.Add(c));
+        var index = builder.Build();
+        var end = data[^1].At;
+        for (var query = 0; query < 24; query++)
+        {
+            var p = query == 0 ? 1 : rng.Next(300);
+            var q = new TraceQuery(end - (stretch == 2_000 ? 0 : rng.Next(3) * 86_400L), 1 + rng.Next(28), 900, 1 + (query % 2));
+            CoPresenceIndexPropertyTests.AssertSameTrace(data, index, p, q, $"stretch {stretch}, seed {seed}");
         }
     }
 }
