@@ -6,9 +6,9 @@ using System.Runtime.Intrinsics.X86;
 namespace CityBrain.Domain.Tracing;
 
 /// <summary>
-/// Software write-combining for one output stream of a radix partition (the build's transposes): each bucket's next
-/// values gather in a 64-byte line of a small buffer, and a full line goes to the destination with one non-temporal
-/// store. Written directly, every value goes to one of thousands of cache lines spread over gigabytes: each line is
+/// Software write-combining for one output stream of a radix partition (the build's transposes, a trace's hits): each
+/// bucket's next values gather in a block of a small buffer (one 64-byte line; for a 24-byte value, 8 values in three
+/// lines), and a full block goes to the destination with non-temporal stores. Written directly, every value goes to one of thousands of cache lines spread over gigabytes: each line is
 /// first read from memory, and most writes miss the TLB. Through the buffer, the writes stay in cache and the
 /// destination is written a whole line at a time, without being read. Lines at the edges of a range (shared with the
 /// neighbouring range, which another thread may be writing) are written value by value.
@@ -18,18 +18,34 @@ namespace CityBrain.Domain.Tracing;
 /// </summary>
 internal unsafe struct LineBuffer<T> : IDisposable where T : unmanaged
 {
-    private static readonly int Line = 64 / sizeof(T);
+    // Values per block: the fewest that fill whole cache lines (a power of two).
+    private static readonly int Line = 64 / Math.Min(64, sizeof(T) & -sizeof(T));
+    private static readonly int BlockBytes = Line * sizeof(T);
     private readonly T* _dest;
     private readonly int _align;
     private T* _buffer;
 
-    /// <param name="destination">The start of the (pinned) destination array.</param>
+    /// <param name="destination">The start of the (pinned) destination array, aligned to its elements' size or to 8
+    /// bytes.</param>
     /// <param name="buckets">The number of buckets.</param>
     public LineBuffer(T* destination, int buckets)
     {
         _dest = destination;
-        _align = (int)(((nuint)destination / (nuint)sizeof(T)) & (nuint)(Line - 1));
-        _buffer = (T*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, buckets) * 64, 64);
+        // The position whose address starts a cache line; a block is the Line values from there.
+        var start = -1;
+        for (var r = 0; r < Line && start < 0; r++)
+        {
+            if (((nuint)(destination + r) & 63) == 0)
+            {
+                start = r;
+            }
+        }
+        if (start < 0)
+        {
+            throw new ArgumentException("The destination is not aligned to its elements.", nameof(destination));
+        }
+        _align = (Line - start) & (Line - 1);
+        _buffer = (T*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, buckets) * (nuint)BlockBytes, 64);
     }
 
     /// <summary>Writes <paramref name="value"/> to position <paramref name="p"/> of the bucket's range, which starts at <paramref name="first"/>.</summary>
@@ -56,7 +72,10 @@ internal unsafe struct LineBuffer<T> : IDisposable where T : unmanaged
             var lineStart = p - (Line - 1);
             if (lineStart >= first)
             {
-                Store64((byte*)(_dest + lineStart), (byte*)buf);
+                for (var b = 0; b < BlockBytes; b += 64)
+                {
+                    Store64((byte*)(_dest + lineStart) + b, (byte*)buf + b);
+                }
                 return;
             }
             for (var q = first; q <= p; q++)

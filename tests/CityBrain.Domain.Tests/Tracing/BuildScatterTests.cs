@@ -20,11 +20,15 @@ public sealed class BuildScatterTests
         Scatter<ulong>(buckets, writers, seed, r => (ulong)r.NextInt64());
         Scatter<uint>(buckets, writers, seed, r => (uint)r.Next());
         Scatter<ushort>(buckets, writers, seed, r => (ushort)r.Next(65536));
+        Scatter<Three>(buckets, writers, seed, r => new Three(r.NextInt64(), r.NextInt64(), r.NextInt64())); // a trace's 24-byte hits
     }
+
+    private readonly record struct Three(long A, long B, long C);
 
     private static unsafe void Scatter<T>(int buckets, int writers, int seed, Func<Random, T> value) where T : unmanaged, IEquatable<T>
     {
-        for (var shift = 0; shift < 64 / sizeof(T); shift++)
+        var line = 64 / Math.Min(64, sizeof(T) & -sizeof(T)); // values per block: every alignment within it
+        for (var shift = 0; shift < line; shift++)
         {
             var rng = new Random((seed * 100) + shift);
             var values = new (int Bucket, T Value)[writers][];
@@ -61,7 +65,7 @@ public sealed class BuildScatterTests
                     expected[direct[w][b]++] = v;
                 }
             }
-            var actual = GC.AllocateArray<T>(pos + shift + (64 / sizeof(T)), pinned: true);
+            var actual = GC.AllocateArray<T>(pos + shift + line, pinned: true);
             var sentinel = value(rng);
             actual.AsSpan().Fill(sentinel);
             fixed (T* start = actual)
