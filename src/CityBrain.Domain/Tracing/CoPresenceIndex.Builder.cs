@@ -32,7 +32,7 @@ public sealed partial class CoPresenceIndex
         /// <summary>Adds one row (validated: keys non-negative, time representable).</summary>
         public void Add(in Checkin c)
         {
-            if (c.Resident < 0 || c.Venue < 0 || c.At < MinTime || c.At > MaxTime)
+            if (c.Resident is < 0 or int.MaxValue || c.Venue is < 0 or int.MaxValue || c.At < MinTime || c.At > MaxTime)
             {
                 Packing.Validate(c);
             }

@@ -32,13 +32,14 @@ internal static class Packing
 
     public static void Validate(in Checkin c)
     {
-        if (c.Resident < 0)
+        // The index sizes its arrays by the largest key + 1, so int.MaxValue itself is out.
+        if (c.Resident is < 0 or int.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(nameof(c), c.Resident, "Resident keys are non-negative.");
+            throw new ArgumentOutOfRangeException(nameof(c), c.Resident, "Resident keys lie in 0 .. 2,147,483,646.");
         }
-        if (c.Venue < 0)
+        if (c.Venue is < 0 or int.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(nameof(c), c.Venue, "Venue keys are non-negative.");
+            throw new ArgumentOutOfRangeException(nameof(c), c.Venue, "Venue keys lie in 0 .. 2,147,483,646.");
         }
         Encode(c.At, nameof(c));
     }

@@ -211,6 +211,8 @@ public sealed class CoPresenceIndexTests
     [InlineData(0, -1, T0)]
     [InlineData(0, 0, CoPresenceIndex.MinTime - 1)]
     [InlineData(0, 0, CoPresenceIndex.MaxTime + 1)]
+    [InlineData(int.MaxValue, 0, T0)]   // arrays are sized by the largest key + 1
+    [InlineData(0, int.MaxValue, T0)]
     public void Add_OutOfRange_Throws(int resident, int venue, long at)
     {
         var c = new Checkin(resident, venue, at, false);
